@@ -1,0 +1,239 @@
+//! The command line: `serve` runs the sandbox, `schema` prints the JSON Schema of its files.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::domain::keys::RateLimitSpec;
+use crate::domain::time;
+use crate::seed::Fixtures;
+use crate::sim::clock::ClockMode;
+use crate::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pc-sandbox",
+    version,
+    about = "Offline sandbox of the Political Comms API",
+    long_about = "Serves the whole Political Comms /v1 API from an in-memory, seeded world, with \
+                  real auth, org-tree scoping, rate limits and error codes, driven by a sandbox \
+                  clock. No network and no live credentials needed."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the sandbox HTTP server.
+    Serve(ServeArgs),
+    /// Print the JSON Schema of a sandbox file format.
+    Schema {
+        #[arg(value_enum)]
+        what: SchemaKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    /// Fixture files (`--fixtures`, `fixtures/default.json`).
+    Fixtures,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to bind. Non-loopback addresses need --control-token (or --insecure-control-plane).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to bind; 0 picks a free one (printed at start-up).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Seed of the generated world: the same seed and clock start give byte-identical responses.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// A fixture file replacing the bundled world, or extending it with "extends_default": true.
+    #[arg(long)]
+    pub fixtures: Option<PathBuf>,
+    /// Global per-key limit: N/hour, N/minute, N/second, N/day, N/<secs>s, or off. Keys with a
+    /// limit of their own keep it.
+    #[arg(long, default_value = "100/hour")]
+    pub rate_limit: String,
+    /// realtime runs on its own (optionally scaled); manual is frozen and moves only when
+    /// advanced through POST /_sandbox/clock/advance.
+    #[arg(long, value_enum, default_value_t = ClockMode::Realtime)]
+    pub clock: ClockMode,
+    /// Pin the clock start (RFC 3339, e.g. 2026-11-03T18:00:00Z). Default: now in realtime mode,
+    /// today's 00:00:00 UTC in manual mode.
+    #[arg(long)]
+    pub clock_start: Option<String>,
+    /// Sandbox seconds per real second in realtime mode (60 = a sandbox minute per second).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Path prefix of the API.
+    #[arg(long, default_value = "/v1")]
+    pub base_path: String,
+    /// Require `Authorization: Bearer <token>` on every /_sandbox route but /health.
+    #[arg(long, env = "PC_SANDBOX_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+    /// Allow a non-loopback bind without a control token (anyone who can reach the port can
+    /// then steer the sandbox).
+    #[arg(long)]
+    pub insecure_control_plane: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+impl ServeArgs {
+    /// Checks every option and builds the server config; each problem is a readable sentence.
+    pub fn into_config(self) -> Result<Config, Vec<String>> {
+        let mut errors = Vec::new();
+        let rate_limit = if self.rate_limit.trim().eq_ignore_ascii_case("off") {
+            None
+        } else {
+            match RateLimitSpec::parse(&self.rate_limit) {
+                Ok(spec) => Some(spec),
+                Err(e) => {
+                    errors.push(format!("--rate-limit: {e}"));
+                    None
+                }
+            }
+        };
+        let clock_start = match &self.clock_start {
+            None => None,
+            Some(s) => match time::parse_rfc3339(s) {
+                Some(ms) => Some(ms),
+                None => {
+                    errors.push(format!(
+                        "--clock-start: {s:?} is not an RFC 3339 timestamp with an offset (e.g. 2026-11-03T18:00:00Z)"
+                    ));
+                    None
+                }
+            },
+        };
+        if !(self.time_scale.is_finite() && (0.001..=1_000_000.0).contains(&self.time_scale)) {
+            errors.push("--time-scale: must be between 0.001 and 1000000".into());
+        }
+        if !self.base_path.starts_with('/')
+            || self.base_path.len() < 2
+            || self.base_path.ends_with('/')
+            || self.base_path.starts_with("/_sandbox")
+        {
+            errors.push(
+                "--base-path: must look like /v1 (leading slash, no trailing slash, not /_sandbox)"
+                    .into(),
+            );
+        }
+        let loopback = self.host == "localhost"
+            || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if !loopback && self.control_token.is_none() && !self.insecure_control_plane {
+            errors.push(format!(
+                "--host {}: refusing to expose the control plane (/_sandbox) beyond loopback without \
+                 --control-token; pass --insecure-control-plane to do it anyway",
+                self.host
+            ));
+        }
+        if self.control_token.as_deref().is_some_and(|t| t.len() < 8) {
+            errors.push("--control-token: use at least 8 characters".into());
+        }
+        let fixtures = match &self.fixtures {
+            None => Some(Fixtures::default_world()),
+            Some(path) => match std::fs::read_to_string(path) {
+                Err(e) => {
+                    errors.push(format!("--fixtures {}: {e}", path.display()));
+                    None
+                }
+                Ok(text) => match Fixtures::from_user_file(&text) {
+                    Ok(f) => Some(f),
+                    Err(problems) => {
+                        errors.extend(
+                            problems
+                                .into_iter()
+                                .map(|p| format!("--fixtures {}: {p}", path.display())),
+                        );
+                        None
+                    }
+                },
+            },
+        };
+        match fixtures {
+            Some(fixtures) if errors.is_empty() => Ok(Config {
+                host: self.host,
+                port: self.port,
+                seed: self.seed,
+                fixtures,
+                rate_limit,
+                clock_mode: self.clock,
+                clock_start,
+                time_scale: self.time_scale,
+                base_path: self.base_path,
+                control_token: self.control_token,
+                workers: self.workers,
+                handle_signals: true,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> Result<Config, Vec<String>> {
+        let mut argv = vec!["pc-sandbox", "serve"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Serve(a) => a.into_config(),
+            Command::Schema { .. } => panic!("wrong command"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let c = args(&[]).expect("valid");
+        assert_eq!((c.host.as_str(), c.port, c.seed), ("127.0.0.1", 4010, 1));
+        assert_eq!(
+            c.rate_limit.map(|r| (r.limit, r.window_seconds)),
+            Some((100, 3600))
+        );
+        assert_eq!(c.base_path, "/v1");
+        assert_eq!(c.clock_mode, ClockMode::Realtime);
+    }
+
+    #[test]
+    fn rate_limit_off_and_custom() {
+        assert_eq!(
+            args(&["--rate-limit", "off"]).expect("valid").rate_limit,
+            None
+        );
+        let c = args(&["--rate-limit", "600/minute"]).expect("valid");
+        assert_eq!(c.rate_limit.map(|r| r.limit), Some(600));
+    }
+
+    #[test]
+    fn reports_every_bad_option() {
+        let errors = args(&[
+            "--rate-limit",
+            "lots",
+            "--clock-start",
+            "tomorrow",
+            "--time-scale",
+            "0",
+            "--host",
+            "0.0.0.0",
+        ])
+        .expect_err("invalid");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+    }
+
+    #[test]
+    fn non_loopback_needs_a_token_or_an_explicit_opt_in() {
+        assert!(args(&["--host", "0.0.0.0"]).is_err());
+        assert!(args(&["--host", "0.0.0.0", "--control-token", "s3cret-token"]).is_ok());
+        assert!(args(&["--host", "0.0.0.0", "--insecure-control-plane"]).is_ok());
+        assert!(args(&["--host", "::1"]).is_ok());
+    }
+}

@@ -1,0 +1,121 @@
+//! `GET|POST /_sandbox/clock` and `POST /_sandbox/clock/advance`: read, switch mode or scale,
+//! jump forward, or advance — each running every job due by the new time before answering.
+
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::api::body::Body;
+use crate::api::{ok, resource};
+use crate::app::AppState;
+use crate::domain::time::{self, Millis};
+use crate::error::{ApiError, ApiResult};
+use crate::sim::clock::{ClockError, ClockMode};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/clock", "GET, POST")
+            .route(web::get().to(get_clock))
+            .route(web::post().to(set_clock)),
+    )
+    .service(resource("/clock/advance", "POST").route(web::post().to(advance)));
+}
+
+#[derive(Serialize)]
+pub struct ClockView {
+    now: String,
+    mode: &'static str,
+    time_scale: f64,
+}
+
+impl ClockView {
+    pub fn of(state: &AppState) -> Self {
+        let r = state.clock.read();
+        ClockView {
+            now: time::format(r.now),
+            mode: r.mode.as_str(),
+            time_scale: r.time_scale,
+        }
+    }
+}
+
+impl From<ClockError> for ApiError {
+    fn from(e: ClockError) -> Self {
+        match e {
+            ClockError::Backwards { .. } => ApiError::BadRequest {
+                code: "CLOCK_BACKWARDS",
+                message: e.to_string(),
+            },
+            ClockError::BadScale => ApiError::validation("time_scale", e.to_string()),
+        }
+    }
+}
+
+async fn get_clock(state: web::Data<AppState>) -> HttpResponse {
+    ok(ClockView::of(&state))
+}
+
+/// At most ten years per call, so a typo cannot overflow the clock.
+const MAX_ADVANCE_SECONDS: i64 = 10 * 366 * 86_400;
+
+fn timestamp(body: &mut Body, name: &str) -> Option<Millis> {
+    let raw = body.string(name, false, 64)?;
+    match time::parse_rfc3339(&raw) {
+        Some(ms) => Some(ms),
+        None => {
+            body.reject(
+                name,
+                "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-03T18:00:00Z",
+            );
+            None
+        }
+    }
+}
+
+async fn set_clock(
+    req: HttpRequest,
+    bytes: Bytes,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut body = Body::parse(&req, &bytes)?;
+    let mode = body.enumeration::<ClockMode>("mode", false);
+    let scale = body.number("time_scale", false, 0.001, 1_000_000.0);
+    let now = timestamp(&mut body, "now");
+    body.finish()?;
+    if let Some(to) = now {
+        state.advance_to(to)?;
+    }
+    if let Some(scale) = scale {
+        state.clock.set_scale(scale)?;
+    }
+    if let Some(mode) = mode {
+        state.clock.set_mode(mode);
+    }
+    Ok(ok(ClockView::of(&state)))
+}
+
+async fn advance(
+    req: HttpRequest,
+    bytes: Bytes,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut body = Body::parse(&req, &bytes)?;
+    let seconds = body.number("seconds", false, 0.0, MAX_ADVANCE_SECONDS as f64);
+    let to = timestamp(&mut body, "to");
+    match (seconds, to) {
+        (Some(_), Some(_)) => body.reject("to", "give either seconds or to, not both"),
+        (None, None) => body.reject("seconds", "give seconds (a number) or to (a timestamp)"),
+        _ => {}
+    }
+    body.finish()?;
+    match (seconds, to) {
+        (Some(s), _) => {
+            state.advance_by((s * 1000.0).round() as Millis);
+        }
+        (_, Some(t)) => {
+            state.advance_to(t)?;
+        }
+        _ => {}
+    }
+    Ok(ok(ClockView::of(&state)))
+}

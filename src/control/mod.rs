@@ -1,0 +1,81 @@
+//! The control plane under `/_sandbox`: no API key, never rate limited, same envelopes as /v1.
+//! It is how tests, scenarios and people steer the sandbox: the clock, keys, reset, inspection.
+
+pub mod clock;
+pub mod keys;
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::api::{ok, resource};
+use crate::app::AppState;
+use crate::domain::keys::RateLimitSpec;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/health", "GET").route(web::get().to(health)))
+        .service(resource("/info", "GET").route(web::get().to(info)))
+        .service(resource("/reset", "POST").route(web::post().to(reset)));
+    clock::configure(cfg);
+    keys::configure(cfg);
+}
+
+async fn health() -> HttpResponse {
+    ok(serde_json::json!({ "status": "ok" }))
+}
+
+#[derive(Serialize)]
+struct Counts {
+    organizations: usize,
+    brands: usize,
+    campaigns: usize,
+    phone_numbers: usize,
+    toll_free_verifications: usize,
+    tracking_domains: usize,
+    keys: usize,
+}
+
+#[derive(Serialize)]
+struct Info {
+    version: &'static str,
+    seed: u64,
+    base_path: String,
+    clock: clock::ClockView,
+    rate_limit: Option<RateLimitSpec>,
+    counts: Counts,
+    pending_jobs: usize,
+    next_job_at: Option<String>,
+}
+
+fn info_of(state: &AppState) -> Info {
+    let counts = {
+        let w = state.store.read();
+        Counts {
+            organizations: w.orgs.len(),
+            brands: w.brands.len(),
+            campaigns: w.campaigns.len(),
+            phone_numbers: w.phone_numbers.len(),
+            toll_free_verifications: w.toll_free_verifications.len(),
+            tracking_domains: w.tracking_domains.len(),
+            keys: w.keys.len(),
+        }
+    };
+    Info {
+        version: env!("CARGO_PKG_VERSION"),
+        seed: state.settings.seed,
+        base_path: state.settings.base_path.clone(),
+        clock: clock::ClockView::of(state),
+        rate_limit: state.global_rate_limit(),
+        counts,
+        pending_jobs: state.scheduler.pending(),
+        next_job_at: state.scheduler.next_due().map(crate::domain::time::format),
+    }
+}
+
+async fn info(state: web::Data<AppState>) -> HttpResponse {
+    ok(info_of(&state))
+}
+
+async fn reset(state: web::Data<AppState>) -> HttpResponse {
+    state.reset();
+    ok(info_of(&state))
+}

@@ -1,0 +1,216 @@
+//! The one place errors are written.
+//!
+//! Every 4xx/5xx the sandbox produces — handler errors, extractor failures, unknown routes, 405s,
+//! auth and rate-limit rejections, control-plane errors — is an [`ApiError`] rendered into the
+//! contract's envelope `{success:false, error, code, statusCode, details?, correlationId}`.
+//! The correlation id is the request id, which the request-id middleware makes available through a
+//! task-local for the duration of the request, so errors built anywhere below it carry it.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+tokio::task_local! {
+    /// The id of the request being handled on this task (set by the request-id middleware).
+    pub static REQUEST_ID: String;
+}
+
+/// The largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Result alias used by handlers and domain code.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// One field-level problem of a `VALIDATION_ERROR`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("The provided API key is invalid or has been revoked")]
+    InvalidApiKey,
+    #[error("The requested organization is not in your accessible hierarchy")]
+    OrgAccessDenied,
+    #[error("This API key lacks the '{0}' permission scope required by this endpoint")]
+    PermissionDenied(&'static str),
+    #[error("Rate limit exceeded. Try again after the X-RateLimit-Reset timestamp.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("{resource} not found")]
+    NotFound { resource: &'static str },
+    #[error("No route matches {method} {path}")]
+    RouteNotFound { method: String, path: String },
+    #[error("Method {method} is not allowed on this path; allowed: {allow}")]
+    MethodNotAllowed { method: String, allow: &'static str },
+    #[error("Request validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("Request body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("Request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    #[error("Email is in early access and not yet available for this organization")]
+    EmailEarlyAccess,
+    #[error("Missing or invalid control-plane token (Authorization: Bearer <token>)")]
+    ControlUnauthorized,
+    /// A 400 with a code of its own (e.g. moving the clock backwards).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// A framework-level rejection (timeouts, malformed requests) rendered in the envelope.
+    #[error("{message}")]
+    Http { status: StatusCode, message: String },
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidApiKey => "INVALID_API_KEY",
+            ApiError::OrgAccessDenied => "ORG_ACCESS_DENIED",
+            ApiError::PermissionDenied(_) => "PERMISSION_DENIED",
+            ApiError::RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
+            ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => "NOT_FOUND",
+            ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            ApiError::Validation(_) => "VALIDATION_ERROR",
+            ApiError::InvalidJson(_) => "INVALID_JSON",
+            ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::EmailEarlyAccess => "EMAIL_EARLY_ACCESS",
+            ApiError::ControlUnauthorized => "UNAUTHORIZED",
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::Http { status, .. } => match status.as_u16() {
+                400 => "BAD_REQUEST",
+                408 => "REQUEST_TIMEOUT",
+                411 => "LENGTH_REQUIRED",
+                431 => "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                _ if status.is_server_error() => "INTERNAL_ERROR",
+                _ => "BAD_REQUEST",
+            },
+            ApiError::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    fn details(&self) -> Option<Value> {
+        match self {
+            ApiError::Validation(errors) => Some(json!(errors)),
+            ApiError::MethodNotAllowed { allow, .. } => Some(json!({ "allow": allow })),
+            _ => None,
+        }
+    }
+
+    /// The envelope as a JSON object (without the correlation id).
+    pub fn body(&self) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert("success".into(), Value::Bool(false));
+        body.insert("error".into(), Value::String(self.to_string()));
+        body.insert("code".into(), Value::String(self.code().into()));
+        body.insert("statusCode".into(), json!(self.status_code().as_u16()));
+        if let Some(details) = self.details() {
+            body.insert("details".into(), details);
+        }
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            body.insert("retryAfter".into(), json!(retry_after_secs));
+        }
+        body
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidApiKey | ApiError::ControlUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::OrgAccessDenied
+            | ApiError::PermissionDenied(_)
+            | ApiError::EmailEarlyAccess => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Validation(_) | ApiError::InvalidJson(_) | ApiError::BadRequest { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Http { status, .. } => *status,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = self.body();
+        if let Ok(id) = REQUEST_ID.try_with(|id| id.clone()) {
+            body.insert("correlationId".into(), Value::String(id));
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, *allow));
+            }
+            ApiError::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.json(Value::Object(body))
+    }
+}
+
+/// Maps actix's JSON extractor failures into the envelope.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        E::ContentType => ApiError::UnsupportedMediaType,
+        E::Deserialize(e) if e.is_data() => {
+            ApiError::Validation(vec![FieldError::new("body", e.to_string())])
+        }
+        E::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
+        other => ApiError::InvalidJson(other.to_string()),
+    }
+}
+
+/// Renders any framework error that did not come from an [`ApiError`] into the envelope, keyed
+/// by the status actix chose for it.
+pub fn from_framework(status: StatusCode, message: String, method: &str, path: &str) -> ApiError {
+    match status.as_u16() {
+        404 => ApiError::RouteNotFound {
+            method: method.to_string(),
+            path: path.to_string(),
+        },
+        413 => ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        },
+        415 => ApiError::UnsupportedMediaType,
+        s if s >= 500 => ApiError::Internal(message),
+        _ => ApiError::Http { status, message },
+    }
+}
+
+/// Maps actix's path extractor failures into the envelope.
+pub fn path_error(err: actix_web::error::PathError) -> ApiError {
+    ApiError::validation("path", err.to_string())
+}
+
+/// Maps actix's query extractor failures into the envelope.
+pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::validation("query", err.to_string())
+}

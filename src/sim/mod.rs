@@ -1,0 +1,6 @@
+//! Time and the things that happen over time: the sandbox clock and the scheduler of due jobs.
+//! Imports, analysis, media, sends and webhook retries are jobs on this scheduler.
+
+pub mod clock;
+pub mod jobs;
+pub mod scheduler;

@@ -1,0 +1,97 @@
+//! Every collection of the world. Collections are `BTreeMap`s keyed by id: ids are ULIDs whose
+//! time part is the creation time, so iteration order is creation order and deterministic.
+//! Usage counters are kept per (brand, Pacific day) so throughput answers in O(1).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rand_chacha::ChaCha8Rng;
+
+use crate::domain::keys::ApiKey;
+use crate::domain::registry::{
+    Brand, Campaign, Organization, PhoneNumber, TollFreeVerification, TrackingDomain,
+};
+use crate::domain::time::Millis;
+
+pub struct World {
+    /// The seed the world was generated from.
+    pub seed: u64,
+    /// The sandbox time the world was generated at (the clock start).
+    pub generated_at: Millis,
+    /// All randomness after generation (new ids, new keys) comes from here.
+    pub rng: ChaCha8Rng,
+    pub orgs: BTreeMap<String, Organization>,
+    /// Organizations in tree pre-order (each root, then its subtree, siblings by name).
+    pub org_order: Vec<String>,
+    pub children: HashMap<String, Vec<String>>,
+    pub brands: BTreeMap<String, Brand>,
+    pub campaigns: BTreeMap<String, Campaign>,
+    pub phone_numbers: BTreeMap<String, PhoneNumber>,
+    pub toll_free_verifications: BTreeMap<String, TollFreeVerification>,
+    pub tracking_domains: BTreeMap<String, TrackingDomain>,
+    /// API keys by key string.
+    pub keys: BTreeMap<String, ApiKey>,
+    /// Message parts sent towards T-Mobile per brand and Pacific day (throughput, daily caps).
+    pub t_mobile_parts: HashMap<(String, NaiveDate), u64>,
+}
+
+impl World {
+    pub fn empty(seed: u64, generated_at: Millis, rng: ChaCha8Rng) -> Self {
+        World {
+            seed,
+            generated_at,
+            rng,
+            orgs: BTreeMap::new(),
+            org_order: Vec::new(),
+            children: HashMap::new(),
+            brands: BTreeMap::new(),
+            campaigns: BTreeMap::new(),
+            phone_numbers: BTreeMap::new(),
+            toll_free_verifications: BTreeMap::new(),
+            tracking_domains: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            t_mobile_parts: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds `children` and `org_order` after organizations change.
+    pub fn index_orgs(&mut self) {
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        let mut roots = Vec::new();
+        for org in self.orgs.values() {
+            match &org.parent_id {
+                Some(p) => children.entry(p.clone()).or_default().push(org.id.clone()),
+                None => roots.push(org.id.clone()),
+            }
+        }
+        let by_name = |orgs: &BTreeMap<String, Organization>, ids: &mut Vec<String>| {
+            ids.sort_by(|a, b| orgs[a].name.cmp(&orgs[b].name).then(a.cmp(b)));
+        };
+        by_name(&self.orgs, &mut roots);
+        for ids in children.values_mut() {
+            by_name(&self.orgs, ids);
+        }
+        let mut order = Vec::with_capacity(self.orgs.len());
+        let mut stack: Vec<String> = roots.into_iter().rev().collect();
+        while let Some(id) = stack.pop() {
+            if let Some(kids) = children.get(&id) {
+                stack.extend(kids.iter().rev().cloned());
+            }
+            order.push(id);
+        }
+        self.children = children;
+        self.org_order = order;
+    }
+
+    pub fn org_name(&self, id: &str) -> &str {
+        self.orgs.get(id).map(|o| o.name.as_str()).unwrap_or("")
+    }
+
+    /// Parts sent to T-Mobile today (Pacific) for `brand_id`.
+    pub fn t_mobile_used(&self, brand_id: &str, pacific_day: NaiveDate) -> u64 {
+        self.t_mobile_parts
+            .get(&(brand_id.to_string(), pacific_day))
+            .copied()
+            .unwrap_or(0)
+    }
+}
