@@ -73,6 +73,11 @@ impl Body {
         self.errors.push(FieldError::new(field, message));
     }
 
+    /// Whether `name` is present and not null (before it is taken).
+    pub fn has(&self, name: &str) -> bool {
+        self.map.get(name).is_some_and(|v| !v.is_null())
+    }
+
     /// Takes `name`; a missing required field is an error. `null` counts as missing.
     fn take(&mut self, name: &str, required: bool) -> Option<Value> {
         match self.map.remove(name) {

@@ -100,11 +100,12 @@ async fn advance(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let mut body = Body::parse(&req, &bytes)?;
+    let (has_seconds, has_to) = (body.has("seconds"), body.has("to"));
     let seconds = body.number("seconds", false, 0.0, MAX_ADVANCE_SECONDS as f64);
     let to = timestamp(&mut body, "to");
-    match (seconds, to) {
-        (Some(_), Some(_)) => body.reject("to", "give either seconds or to, not both"),
-        (None, None) => body.reject("seconds", "give seconds (a number) or to (a timestamp)"),
+    match (has_seconds, has_to) {
+        (true, true) => body.reject("to", "give either seconds or to, not both"),
+        (false, false) => body.reject("seconds", "give seconds (a number) or to (a timestamp)"),
         _ => {}
     }
     body.finish()?;

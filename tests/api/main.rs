@@ -1,0 +1,13 @@
+//! Black-box tests of the running sandbox over HTTP: each test starts the real server in-process
+//! on port 0 with a manual clock, so nothing depends on wall-clock time or a fixed port.
+
+mod helpers;
+
+mod clock;
+mod control;
+mod determinism;
+mod errors;
+mod hierarchy;
+mod rate_limits;
+mod registrations;
+mod scoping;
