@@ -492,3 +492,16 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod schema_file {
+    /// The checked-in schema (referenced by `$schema` in fixture files) must be the generated one;
+    /// regenerate with `pc-sandbox schema fixtures > fixtures/fixtures.schema.json`.
+    #[test]
+    fn checked_in_fixture_schema_is_current() {
+        let checked_in: serde_json::Value =
+            serde_json::from_str(include_str!("../../fixtures/fixtures.schema.json"))
+                .expect("fixtures/fixtures.schema.json is JSON");
+        assert_eq!(checked_in, super::json_schema());
+    }
+}
