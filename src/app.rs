@@ -11,12 +11,44 @@ use crate::domain::keys::RateLimitSpec;
 use crate::domain::time::{Millis, HOUR};
 use crate::error::{self, ApiError, MAX_BODY_BYTES};
 use crate::middleware::rate_limit::RateLimiter;
-use crate::middleware::{control_auth::control_auth, gate::gate};
+use crate::middleware::{control_auth::control_auth, gate::gate, idempotency::idempotency};
 use crate::seed::{self, Fixtures};
 use crate::sim::clock::Clock;
 use crate::sim::jobs::{self, Job};
 use crate::sim::scheduler::Scheduler;
+use crate::store::files::FileStore;
+use crate::store::idempotency::IdempotencyStore;
 use crate::store::Store;
+
+/// How fast simulated work runs on the sandbox clock, and how big imports may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimSettings {
+    /// Contact-list rows processed per sandbox second.
+    pub import_rows_per_second: u64,
+    /// Numbers LRN analysis looks up per sandbox second.
+    pub analysis_numbers_per_second: u64,
+    /// Sandbox seconds media optimization takes (plus one per MB).
+    pub media_optimize_seconds: u64,
+    /// Largest file an import may fetch.
+    pub max_import_bytes: u64,
+    /// Most data rows a contact list may have.
+    pub max_import_rows: u64,
+    /// Real-time limit on fetching a source URL.
+    pub fetch_timeout_seconds: u64,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        SimSettings {
+            import_rows_per_second: 5_000,
+            analysis_numbers_per_second: 1_000,
+            media_optimize_seconds: 3,
+            max_import_bytes: 50 * 1024 * 1024,
+            max_import_rows: 1_000_000,
+            fetch_timeout_seconds: 30,
+        }
+    }
+}
 
 /// What the sandbox was started with and keeps for reset.
 #[derive(Debug, Clone)]
@@ -30,6 +62,7 @@ pub struct Settings {
     pub control_token: Option<String>,
     /// The global per-key limit; `None` is `off`.
     pub rate_limit: Option<RateLimitSpec>,
+    pub sim: SimSettings,
 }
 
 /// Everything a request can reach: settings, clock, world, scheduler and limiter.
@@ -39,6 +72,10 @@ pub struct AppState {
     pub store: Store,
     pub scheduler: Scheduler<Job>,
     pub limiter: RateLimiter,
+    pub idempotency: IdempotencyStore,
+    pub files: FileStore,
+    /// The client that fetches `source_url`s.
+    pub http: reqwest::Client,
     global_rate_limit: RwLock<Option<RateLimitSpec>>,
     request_seq: AtomicU64,
 }
@@ -53,6 +90,9 @@ impl AppState {
             store: Store::new(world),
             scheduler: Scheduler::default(),
             limiter: RateLimiter::default(),
+            idempotency: IdempotencyStore::default(),
+            files: FileStore::default(),
+            http: crate::sim::fetch::client(),
             request_seq: AtomicU64::new(0),
         };
         state.schedule_housekeeping();
@@ -61,7 +101,14 @@ impl AppState {
 
     fn schedule_housekeeping(&self) {
         self.scheduler
-            .schedule(self.clock.now() + HOUR, Job::PruneRateWindows);
+            .schedule(self.clock.now() + HOUR, Job::Housekeeping);
+        // Seeded media are served from the bundled samples they were made from.
+        let world = self.store.read();
+        for m in world.media.values() {
+            if let Some(bytes) = m.seed_sample.as_deref().and_then(|s| self.files.get(s)) {
+                self.files.put_media(&m.id, bytes.bytes);
+            }
+        }
     }
 
     pub fn global_rate_limit(&self) -> Option<RateLimitSpec> {
@@ -100,6 +147,8 @@ impl AppState {
         );
         self.scheduler.clear();
         self.limiter.clear();
+        self.idempotency.clear();
+        self.files.clear();
         self.store.replace(world);
         self.schedule_housekeeping();
     }
@@ -149,6 +198,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         )
         .service(
             web::scope(&base)
+                .wrap(from_fn(idempotency))
                 .wrap(from_fn(gate))
                 .configure(crate::api::configure)
                 .default_service(web::to(route_not_found)),

@@ -25,6 +25,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up, so the size of the `serve` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the sandbox HTTP server.
@@ -84,6 +86,24 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Contact-list rows processed per sandbox second (import progress moves at this rate).
+    #[arg(long, default_value_t = 5_000)]
+    pub import_rows_per_second: u64,
+    /// Numbers LRN analysis looks up per sandbox second.
+    #[arg(long, default_value_t = 1_000)]
+    pub analysis_numbers_per_second: u64,
+    /// Sandbox seconds media optimization takes (plus one per MB).
+    #[arg(long, default_value_t = 3)]
+    pub media_optimize_seconds: u64,
+    /// Largest contact-list file an import may fetch, in MB.
+    #[arg(long, default_value_t = 50)]
+    pub max_import_mb: u64,
+    /// Most data rows a contact list may have.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_import_rows: u64,
+    /// Real seconds a source_url fetch may take.
+    #[arg(long, default_value_t = 30)]
+    pub fetch_timeout_seconds: u64,
 }
 
 impl ServeArgs {
@@ -138,6 +158,26 @@ impl ServeArgs {
         if self.control_token.as_deref().is_some_and(|t| t.len() < 8) {
             errors.push("--control-token: use at least 8 characters".into());
         }
+        if self.import_rows_per_second == 0 || self.analysis_numbers_per_second == 0 {
+            errors.push(
+                "--import-rows-per-second and --analysis-numbers-per-second must be at least 1"
+                    .into(),
+            );
+        }
+        if !(1..=2048).contains(&self.max_import_mb) {
+            errors.push("--max-import-mb: between 1 and 2048".into());
+        }
+        if self.max_import_rows == 0 || !(1..=600).contains(&self.fetch_timeout_seconds) {
+            errors.push("--max-import-rows must be at least 1 and --fetch-timeout-seconds between 1 and 600".into());
+        }
+        let sim = crate::app::SimSettings {
+            import_rows_per_second: self.import_rows_per_second,
+            analysis_numbers_per_second: self.analysis_numbers_per_second,
+            media_optimize_seconds: self.media_optimize_seconds,
+            max_import_bytes: self.max_import_mb * 1024 * 1024,
+            max_import_rows: self.max_import_rows,
+            fetch_timeout_seconds: self.fetch_timeout_seconds,
+        };
         let fixtures = match &self.fixtures {
             None => Some(Fixtures::default_world()),
             Some(path) => match std::fs::read_to_string(path) {
@@ -172,6 +212,7 @@ impl ServeArgs {
                 control_token: self.control_token,
                 workers: self.workers,
                 handle_signals: true,
+                sim,
             }),
             _ => Err(errors),
         }

@@ -69,6 +69,14 @@ pub enum ApiError {
     /// A 400 with a code of its own (e.g. moving the clock backwards).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// Any other documented error: its status, code, sentence and optional details.
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        details: Option<Value>,
+    },
     /// A framework-level rejection (timeouts, malformed requests) rendered in the envelope.
     #[error("{message}")]
     Http { status: StatusCode, message: String },
@@ -77,6 +85,36 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Coded {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(self, details: Value) -> Self {
+        match self {
+            ApiError::Coded {
+                status,
+                code,
+                message,
+                ..
+            } => ApiError::Coded {
+                status,
+                code,
+                message,
+                details: Some(details),
+            },
+            other => other,
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::coded(StatusCode::CONFLICT, code, message)
+    }
+
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
@@ -95,7 +133,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             ApiError::EmailEarlyAccess => "EMAIL_EARLY_ACCESS",
             ApiError::ControlUnauthorized => "UNAUTHORIZED",
-            ApiError::BadRequest { code, .. } => code,
+            ApiError::BadRequest { code, .. } | ApiError::Coded { code, .. } => code,
             ApiError::Http { status, .. } => match status.as_u16() {
                 400 => "BAD_REQUEST",
                 408 => "REQUEST_TIMEOUT",
@@ -112,6 +150,7 @@ impl ApiError {
         match self {
             ApiError::Validation(errors) => Some(json!(errors)),
             ApiError::MethodNotAllowed { allow, .. } => Some(json!({ "allow": allow })),
+            ApiError::Coded { details, .. } => details.clone(),
             _ => None,
         }
     }
@@ -148,7 +187,7 @@ impl ResponseError for ApiError {
             }
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Http { status, .. } => *status,
+            ApiError::Http { status, .. } | ApiError::Coded { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

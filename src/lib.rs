@@ -33,7 +33,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
-use app::{AppState, Settings};
+use app::{AppState, Settings, SimSettings};
 use domain::keys::RateLimitSpec;
 use domain::time::Millis;
 use seed::Fixtures;
@@ -59,6 +59,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Whether SIGINT/SIGTERM stop the server gracefully (off for in-process tests).
     pub handle_signals: bool,
+    /// Simulation speeds and import limits.
+    pub sim: SimSettings,
 }
 
 impl Default for Config {
@@ -79,6 +81,7 @@ impl Default for Config {
             control_token: None,
             workers: None,
             handle_signals: true,
+            sim: SimSettings::default(),
         }
     }
 }
@@ -121,6 +124,7 @@ impl Sandbox {
             base_path: config.base_path.clone(),
             control_token: config.control_token.clone(),
             rate_limit: config.rate_limit,
+            sim: config.sim,
         };
         let state = web::Data::new(AppState::new(settings, clock));
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;

@@ -194,6 +194,31 @@ impl Body {
         }
     }
 
+    /// An array's items, for the caller to check one by one.
+    pub fn array(&mut self, name: &str, required: bool) -> Option<Vec<Value>> {
+        match self.take(name, required)? {
+            Value::Array(items) => Some(items),
+            other => {
+                let t = type_name(&other);
+                self.fail(name, format!("must be an array, got {t}"));
+                None
+            }
+        }
+    }
+
+    /// Item `i` of array `name` as a nested object; call [`Body::absorb`] when done with it.
+    pub fn element_object(&mut self, name: &str, i: usize, item: Value) -> Option<Body> {
+        let path = format!("{name}[{i}]");
+        match item {
+            Value::Object(map) => Some(Body::from_map(self.path(&path), map)),
+            other => {
+                let t = type_name(&other);
+                self.fail(&path, format!("must be an object, got {t}"));
+                None
+            }
+        }
+    }
+
     /// A nested object, parsed with the same rules; call [`Body::absorb`] when done with it.
     pub fn object(&mut self, name: &str, required: bool) -> Option<Body> {
         match self.take(name, required)? {

@@ -3,9 +3,12 @@
 //! values, read or change the store, and render views; rules live in `domain/` and `sim/`.
 
 pub mod body;
+pub mod contact_lists;
 pub mod email;
 pub mod hierarchy;
+pub mod media;
 pub mod numbers;
+pub mod owner;
 pub mod query;
 pub mod registrations;
 pub mod toll_free;
@@ -49,5 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     registrations::configure(cfg);
     numbers::configure(cfg);
     toll_free::configure(cfg);
+    contact_lists::configure(cfg);
+    media::configure(cfg);
     email::configure(cfg);
 }

@@ -2,6 +2,7 @@
 //! It is how tests, scenarios and people steer the sandbox: the clock, keys, reset, inspection.
 
 pub mod clock;
+pub mod files;
 pub mod keys;
 
 use actix_web::{web, HttpResponse};
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/reset", "POST").route(web::post().to(reset)));
     clock::configure(cfg);
     keys::configure(cfg);
+    files::configure(cfg);
 }
 
 async fn health() -> HttpResponse {

@@ -26,6 +26,7 @@ pub enum Kind {
     Event,
     WebhookEndpoint,
     WebhookDelivery,
+    LedgerEntry,
 }
 
 impl Kind {
@@ -46,6 +47,7 @@ impl Kind {
             Kind::Event => "evt_",
             Kind::WebhookEndpoint => "whe_",
             Kind::WebhookDelivery => "whd_",
+            Kind::LedgerEntry => "led_",
         }
     }
 }

@@ -1,8 +1,12 @@
 //! The world's types and rules, free of HTTP: ids, timestamps, phone numbers, keys, organizations
 //! and their messaging registrations. Handlers validate into these types; the store holds them.
 
+pub mod contacts;
 pub mod ids;
 pub mod keys;
+pub mod ledger;
+pub mod lrn;
+pub mod media;
 pub mod phone;
 pub mod registry;
 pub mod time;

@@ -23,10 +23,12 @@ pub async fn control_auth(
         .app_data::<web::Data<AppState>>()
         .and_then(|s| s.settings.control_token.clone());
     if let Some(token) = token {
-        let is_health = req
-            .path()
-            .trim_end_matches('/')
-            .ends_with("/_sandbox/health");
+        let path = req.path().trim_end_matches('/');
+        // Health is open; hosted files carry their own presigned signature and media URLs are
+        // public, as on S3 or a CDN.
+        let is_open = path.ends_with("/_sandbox/health")
+            || (req.method() == actix_web::http::Method::GET
+                && (path.starts_with("/_sandbox/files/") || path.starts_with("/_sandbox/media/")));
         let presented = req
             .headers()
             .get("authorization")
@@ -34,7 +36,7 @@ pub async fn control_auth(
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         let ok = presented.is_some_and(|p| same(p.as_bytes(), token.as_bytes()));
-        if !is_health && !ok {
+        if !is_open && !ok {
             return Ok(req.error_response(ApiError::ControlUnauthorized));
         }
     }

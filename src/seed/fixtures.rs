@@ -36,6 +36,69 @@ pub struct Fixtures {
     pub tracking_domains: Vec<DomainFixture>,
     #[serde(default)]
     pub keys: Vec<KeyFixture>,
+    #[serde(default)]
+    pub contact_lists: Vec<ListFixture>,
+    #[serde(default)]
+    pub media: Vec<MediaFixture>,
+}
+
+fn ready() -> SeedListStatus {
+    SeedListStatus::Ready
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedListStatus {
+    Ready,
+    Failed,
+}
+
+/// A contact list imported before the clock start, with generated contacts.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListFixture {
+    pub org: String,
+    /// `ref` of a brand of the same organization.
+    #[serde(default)]
+    pub brand: Option<String>,
+    pub name: String,
+    /// Rows with distinct, valid numbers in the organization's state.
+    #[serde(default)]
+    pub contacts: u32,
+    /// Also include the ten magic numbers +1 500 555 0000-0009.
+    #[serde(default)]
+    pub include_magic: bool,
+    /// Rows repeating an earlier number.
+    #[serde(default)]
+    pub duplicates: u32,
+    /// Rows whose phone is not a valid US number.
+    #[serde(default)]
+    pub bad_numbers: u32,
+    /// Rows whose number the organization has opted out (added to its opt-outs).
+    #[serde(default)]
+    pub opted_out: u32,
+    /// LRN analysis already complete.
+    #[serde(default)]
+    pub analyzed: bool,
+    #[serde(default = "ready")]
+    pub status: SeedListStatus,
+    /// Why the import failed (status `failed`).
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+/// A ready media file made from one of the bundled samples.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaFixture {
+    pub org: String,
+    #[serde(default)]
+    pub brand: Option<String>,
+    pub name: String,
+    /// A bundled sample file name (e.g. `rally.jpg`, `logo.png`, `clip.mp4`).
+    pub sample: String,
+    #[serde(default)]
+    pub email_asset: bool,
 }
 
 fn active() -> String {
@@ -253,6 +316,8 @@ impl Fixtures {
             base.phone_numbers.extend(user.phone_numbers);
             base.tracking_domains.extend(user.tracking_domains);
             base.keys.extend(user.keys);
+            base.contact_lists.extend(user.contact_lists);
+            base.media.extend(user.media);
             base
         } else {
             user
@@ -416,6 +481,45 @@ impl Fixtures {
         }
         for (i, d) in self.tracking_domains.iter().enumerate() {
             org_ok(&mut errors, format!("tracking_domains[{i}].org"), &d.org);
+        }
+        for (i, l) in self.contact_lists.iter().enumerate() {
+            org_ok(&mut errors, format!("contact_lists[{i}].org"), &l.org);
+            if let Some(b) = &l.brand {
+                if brands.get(b.as_str()) != Some(&l.org.as_str()) {
+                    errors.push(format!(
+                        "contact_lists[{i}].brand: not a brand of {:?}",
+                        l.org
+                    ));
+                }
+            }
+            if l.contacts > 200_000 {
+                errors.push(format!("contact_lists[{i}].contacts: at most 200000"));
+            }
+            if l.status == SeedListStatus::Failed && l.failure_reason.is_none() {
+                errors.push(format!(
+                    "contact_lists[{i}].failure_reason: required when status is failed"
+                ));
+            }
+        }
+        for (i, m) in self.media.iter().enumerate() {
+            org_ok(&mut errors, format!("media[{i}].org"), &m.org);
+            if let Some(b) = &m.brand {
+                if brands.get(b.as_str()) != Some(&m.org.as_str()) {
+                    errors.push(format!("media[{i}].brand: not a brand of {:?}", m.org));
+                }
+                if m.email_asset {
+                    errors.push(format!("media[{i}].brand: email assets have no brand"));
+                }
+            }
+            if !crate::store::files::sample_names().any(|n| n == m.sample) {
+                errors.push(format!(
+                    "media[{i}].sample: {:?} is not a bundled sample ({})",
+                    m.sample,
+                    crate::store::files::sample_names()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
         }
         let mut seen_keys = HashSet::new();
         for (i, k) in self.keys.iter().enumerate() {

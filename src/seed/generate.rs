@@ -284,6 +284,16 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
         );
     }
 
+    super::lists::add(
+        &mut world,
+        fixtures,
+        &org_ids,
+        &org_states,
+        &brand_ids,
+        &mut rng,
+        start,
+    );
+
     for f in &fixtures.keys {
         let org_id = org_ids[&f.org].clone();
         let created_at = after(world.orgs[&org_id].created_at, 200, start, &mut rng);

@@ -4,6 +4,8 @@
 
 pub mod fixtures;
 pub mod generate;
+pub mod lists;
+pub mod samples;
 
 pub use fixtures::Fixtures;
 pub use generate::generate;

@@ -2,5 +2,7 @@
 //! Imports, analysis, media, sends and webhook retries are jobs on this scheduler.
 
 pub mod clock;
+pub mod fetch;
+pub mod import;
 pub mod jobs;
 pub mod scheduler;

@@ -5,6 +5,8 @@
 //! restore are a single swap, and so that every collection shares the seeded rng that makes ids
 //! deterministic.
 
+pub mod files;
+pub mod idempotency;
 pub mod tree;
 pub mod world;
 

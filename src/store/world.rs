@@ -2,16 +2,31 @@
 //! time part is the creation time, so iteration order is creation order and deterministic.
 //! Usage counters are kept per (brand, Pacific day) so throughput answers in O(1).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rand_chacha::ChaCha8Rng;
 
+use crate::domain::contacts::ContactList;
+use crate::domain::ids::{self, Kind};
 use crate::domain::keys::ApiKey;
+use crate::domain::ledger::{round_cents, Event, LedgerEntry};
+use crate::domain::media::MediaFile;
 use crate::domain::registry::{
     Brand, Campaign, Organization, PhoneNumber, TollFreeVerification, TrackingDomain,
 };
 use crate::domain::time::Millis;
+
+/// One billable use: who pays, who asked, what, how many, for what, when.
+pub struct Charge<'a> {
+    pub org_id: &'a str,
+    pub initiating_org_id: &'a str,
+    /// `carrier_lookup`, `sms`, `mms`.
+    pub kind: &'a str,
+    pub quantity: u64,
+    pub reference_id: &'a str,
+    pub at: Millis,
+}
 
 pub struct World {
     /// The seed the world was generated from.
@@ -33,6 +48,13 @@ pub struct World {
     pub keys: BTreeMap<String, ApiKey>,
     /// Message parts sent towards T-Mobile per brand and Pacific day (throughput, daily caps).
     pub t_mobile_parts: HashMap<(String, NaiveDate), u64>,
+    pub contact_lists: BTreeMap<String, ContactList>,
+    pub media: BTreeMap<String, MediaFile>,
+    /// Opted-out numbers (as `u64`, see `contacts::phone_to_u64`) per organization.
+    pub opt_outs: HashMap<String, HashSet<u64>>,
+    pub ledger: Vec<LedgerEntry>,
+    /// Every event, in order; webhooks deliver from here.
+    pub events: Vec<Event>,
 }
 
 impl World {
@@ -51,7 +73,79 @@ impl World {
             tracking_domains: BTreeMap::new(),
             keys: BTreeMap::new(),
             t_mobile_parts: HashMap::new(),
+            contact_lists: BTreeMap::new(),
+            media: BTreeMap::new(),
+            opt_outs: HashMap::new(),
+            ledger: Vec::new(),
+            events: Vec::new(),
         }
+    }
+
+    /// Whether `phone` is opted out for `org_id` (the magic +15005550009 always is).
+    pub fn is_opted_out(&self, org_id: &str, phone: u64) -> bool {
+        crate::domain::lrn::magic(phone) == Some(crate::domain::lrn::Magic::AlreadyOptedOut)
+            || self
+                .opt_outs
+                .get(org_id)
+                .is_some_and(|s| s.contains(&phone))
+    }
+
+    /// Charges `per_unit(org's rates)` × `quantity` to the charged org and to each ancestor at
+    /// its own tier rate, deducting each balance. Returns the charge to the org itself (cents).
+    pub fn charge(
+        &mut self,
+        c: Charge<'_>,
+        per_unit: impl Fn(&crate::domain::registry::Rates) -> f64,
+    ) -> f64 {
+        let Charge {
+            org_id,
+            initiating_org_id,
+            kind,
+            quantity,
+            reference_id,
+            at,
+        } = c;
+        let mut chain = vec![org_id.to_string()];
+        chain.extend(
+            crate::store::tree::ancestors(self, org_id)
+                .into_iter()
+                .map(str::to_string),
+        );
+        let mut own = 0.0;
+        for (i, id) in chain.iter().enumerate() {
+            let Some(org) = self.orgs.get_mut(id) else {
+                continue;
+            };
+            let cents = round_cents(per_unit(&org.rates) * quantity as f64);
+            org.balance_cents -= cents.ceil() as i64;
+            if i == 0 {
+                own = cents;
+            }
+            let entry_id = ids::new_id(Kind::LedgerEntry, at, &mut self.rng);
+            self.ledger.push(LedgerEntry {
+                id: entry_id,
+                org_id: id.clone(),
+                initiating_org_id: initiating_org_id.to_string(),
+                kind: kind.to_string(),
+                quantity,
+                amount_cents: -cents,
+                created_at: at,
+                reference_id: reference_id.to_string(),
+            });
+        }
+        own
+    }
+
+    /// Appends an event to the log and returns its id.
+    pub fn emit(&mut self, event_type: &str, at: Millis, data: serde_json::Value) -> String {
+        let id = ids::new_id(Kind::Event, at, &mut self.rng);
+        self.events.push(Event {
+            id: id.clone(),
+            event_type: event_type.to_string(),
+            created_at: at,
+            data,
+        });
+        id
     }
 
     /// Rebuilds `children` and `org_order` after organizations change.

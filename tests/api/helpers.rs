@@ -175,6 +175,54 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// `POST /v1{path}` with a JSON body.
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.request(Method::POST, &format!("/v1{path}"), Some(key), Some(body))
+            .await
+    }
+
+    /// The presigned URL of a hosted (bundled or uploaded) file.
+    pub fn file_url(&self, name: &str) -> String {
+        let sig = pc_sandbox::control::files::signature(self.sandbox.state(), name);
+        format!(
+            "{}/_sandbox/files/{name}?X-Amz-Signature={sig}",
+            self.sandbox.url()
+        )
+    }
+
+    /// Hosts `bytes` as `name` and returns its URL.
+    pub async fn host(&self, name: &str, bytes: impl Into<reqwest::Body>) -> String {
+        let res = self
+            .client
+            .put(format!("{}/_sandbox/files/{name}", self.sandbox.url()))
+            .body(bytes)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.expect("json");
+        body["data"]["url"].as_str().expect("url").to_string()
+    }
+
+    /// Imports `url` as a contact list with the root key and returns the list id.
+    pub async fn import(&self, url: &str, phone_column: &str) -> String {
+        let r = self
+            .post(
+                "/contact-lists/import",
+                ROOT,
+                serde_json::json!({"source_url": url, "list_name": "Test list", "phone_column": phone_column}),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        r.data()["list_id"].as_str().expect("list id").to_string()
+    }
+
+    pub async fn list(&self, id: &str) -> Value {
+        self.get(&format!("/contact-lists/{id}"), ROOT).await.data()
+    }
+}
+
 /// Every item of a list answer.
 pub fn items(v: &Value) -> &Vec<Value> {
     v.as_array().expect("data is an array")

@@ -4,10 +4,14 @@
 mod helpers;
 
 mod clock;
+mod contact_lists;
 mod control;
 mod determinism;
 mod errors;
+mod files;
 mod hierarchy;
+mod idempotency;
+mod media;
 mod rate_limits;
 mod registrations;
 mod scoping;
