@@ -73,6 +73,8 @@ pub struct AppState {
     pub scheduler: Scheduler<Job>,
     pub limiter: RateLimiter,
     pub idempotency: IdempotencyStore,
+    /// Serialized answers of the hierarchy reads, valid while the world is unchanged.
+    pub responses: crate::api::cache::ResponseCache,
     pub files: FileStore,
     /// The client that fetches `source_url`s.
     pub http: reqwest::Client,
@@ -91,6 +93,7 @@ impl AppState {
             scheduler: Scheduler::default(),
             limiter: RateLimiter::default(),
             idempotency: IdempotencyStore::default(),
+            responses: Default::default(),
             files: FileStore::default(),
             http: crate::sim::fetch::client(),
             request_seq: AtomicU64::new(0),

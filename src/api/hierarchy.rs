@@ -4,8 +4,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::cache::{cached, write_data};
 use super::query::Query;
-use super::{ok, resource};
+use super::resource;
 use crate::domain::time;
 use crate::error::ApiResult;
 use crate::middleware::gate::Caller;
@@ -32,25 +33,26 @@ async fn list_organizations(
     state: web::Data<crate::app::AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let world = state.store.read();
-    let items: Vec<OrganizationView> = caller
-        .reach
-        .orgs(&world)
-        .into_iter()
-        .filter_map(|id| world.orgs.get(id))
-        .map(|o| OrganizationView {
-            id: &o.id,
-            display_name: &o.name,
-            parent_org_name: o
-                .parent_id
-                .as_deref()
-                .and_then(|p| world.orgs.get(p))
-                .map(|p| p.name.as_str()),
-            status: &o.status,
-            created_at: time::format(o.created_at),
-        })
-        .collect();
-    Ok(ok(items))
+    cached(&state, &caller, &req, |world, buf| {
+        let items: Vec<OrganizationView> = caller
+            .reach
+            .orgs(world)
+            .into_iter()
+            .filter_map(|id| world.orgs.get(id))
+            .map(|o| OrganizationView {
+                id: &o.id,
+                display_name: &o.name,
+                parent_org_name: o
+                    .parent_id
+                    .as_deref()
+                    .and_then(|p| world.orgs.get(p))
+                    .map(|p| p.name.as_str()),
+                status: &o.status,
+                created_at: time::format(o.created_at),
+            })
+            .collect();
+        write_data(buf, &items)
+    })
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -151,14 +153,15 @@ async fn get_hierarchy(
     let mut q = Query::parse(req.query_string(), &["organizationId"]);
     let org = q.string("organizationId");
     q.finish()?;
-    let world = state.store.read();
-    let top = match org {
-        Some(id) => {
-            caller.check_org_filter(&world, &id)?;
-            id
-        }
-        None => caller.org_id.clone(),
-    };
-    let tree = node(&world, &top, true).ok_or(crate::error::ApiError::OrgAccessDenied)?;
-    Ok(ok(tree))
+    cached(&state, &caller, &req, |world, buf| {
+        let top = match org {
+            Some(id) => {
+                caller.check_org_filter(world, &id)?;
+                id
+            }
+            None => caller.org_id.clone(),
+        };
+        let tree = node(world, &top, true).ok_or(crate::error::ApiError::OrgAccessDenied)?;
+        write_data(buf, &tree)
+    })
 }

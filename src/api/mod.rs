@@ -3,6 +3,7 @@
 //! values, read or change the store, and render views; rules live in `domain/` and `sim/`.
 
 pub mod body;
+pub mod cache;
 pub mod contact_lists;
 pub mod email;
 pub mod hierarchy;

@@ -5,9 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::cache::{cached, write_data};
 use super::query::Query;
 use super::registrations::{org_filter, visible};
-use super::{ok, resource};
+use super::resource;
 use crate::app::AppState;
 use crate::domain::registry::{Channel, OwnerType, PhoneNumber, WireEnum};
 use crate::domain::time;
@@ -103,33 +104,34 @@ async fn list_phone_numbers(
     let channel = q.enumeration::<Channel>("channel");
     let owner_type = q.enumeration::<OwnerType>("owner_type");
     q.finish()?;
-    let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
-    let mut items = Vec::new();
-    for p in world.phone_numbers.values().rev() {
-        if channel.is_some_and(|c| c != p.channel)
-            || owner_type.is_some_and(|o| o != p.owner_type)
-            || campaign
-                .as_deref()
-                .is_some_and(|c| Some(c) != p.campaign_id.as_deref())
-        {
-            continue;
-        }
-        let rows = std::iter::once((p.org_id.as_str(), None)).chain(
-            p.shares
-                .iter()
-                .map(|s| (s.org_id.as_str(), Some(s.nickname.as_str()))),
-        );
-        for (row_org, nickname) in rows {
-            if !visible(&world, &caller, org.as_deref(), row_org) {
+    cached(&state, &caller, &req, |world, buf| {
+        let org = org_filter(world, &caller, org)?;
+        let mut items = Vec::new();
+        for p in world.phone_numbers.values().rev() {
+            if channel.is_some_and(|c| c != p.channel)
+                || owner_type.is_some_and(|o| o != p.owner_type)
+                || campaign
+                    .as_deref()
+                    .is_some_and(|c| Some(c) != p.campaign_id.as_deref())
+            {
                 continue;
             }
-            let view = row(&world, p, row_org, nickname);
-            if brand.as_deref().is_some_and(|b| view.brand_id != Some(b)) {
-                continue;
+            let rows = std::iter::once((p.org_id.as_str(), None)).chain(
+                p.shares
+                    .iter()
+                    .map(|s| (s.org_id.as_str(), Some(s.nickname.as_str()))),
+            );
+            for (row_org, nickname) in rows {
+                if !visible(world, &caller, org.as_deref(), row_org) {
+                    continue;
+                }
+                let view = row(world, p, row_org, nickname);
+                if brand.as_deref().is_some_and(|b| view.brand_id != Some(b)) {
+                    continue;
+                }
+                items.push(view);
             }
-            items.push(view);
         }
-    }
-    Ok(ok(items))
+        write_data(buf, &items)
+    })
 }

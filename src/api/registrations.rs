@@ -5,6 +5,7 @@ use chrono_tz::America::Los_Angeles;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::cache::{cached, write_data};
 use super::query::Query;
 use super::{ok, resource};
 use crate::app::AppState;
@@ -77,16 +78,17 @@ async fn list_brands(
     let mut q = Query::parse(req.query_string(), &["organization_id"]);
     let org = q.string("organization_id");
     q.finish()?;
-    let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
-    let items: Vec<BrandView> = world
-        .brands
-        .values()
-        .rev()
-        .filter(|b| visible(&world, &caller, org.as_deref(), &b.org_id))
-        .map(|b| brand_view(&world, b))
-        .collect();
-    Ok(ok(items))
+    cached(&state, &caller, &req, |world, buf| {
+        let org = org_filter(world, &caller, org)?;
+        let items: Vec<BrandView> = world
+            .brands
+            .values()
+            .rev()
+            .filter(|b| visible(world, &caller, org.as_deref(), &b.org_id))
+            .map(|b| brand_view(world, b))
+            .collect();
+        write_data(buf, &items)
+    })
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -126,17 +128,18 @@ async fn list_campaigns(
     let org = q.string("organization_id");
     let brand = q.string("brand_id");
     q.finish()?;
-    let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
-    let items: Vec<CampaignView> = world
-        .campaigns
-        .values()
-        .rev()
-        .filter(|c| visible(&world, &caller, org.as_deref(), &c.org_id))
-        .filter(|c| brand.as_deref().is_none_or(|b| b == c.brand_id))
-        .map(|c| campaign_view(&world, c))
-        .collect();
-    Ok(ok(items))
+    cached(&state, &caller, &req, |world, buf| {
+        let org = org_filter(world, &caller, org)?;
+        let items: Vec<CampaignView> = world
+            .campaigns
+            .values()
+            .rev()
+            .filter(|c| visible(world, &caller, org.as_deref(), &c.org_id))
+            .filter(|c| brand.as_deref().is_none_or(|b| b == c.brand_id))
+            .map(|c| campaign_view(world, c))
+            .collect();
+        write_data(buf, &items)
+    })
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -251,30 +254,31 @@ async fn list_tracking_domains(
     let mut q = Query::parse(req.query_string(), &["organization_id"]);
     let org = q.string("organization_id");
     q.finish()?;
-    let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
-    // Domains shared down to the perspective org by its ancestors are "inherited"; without a
-    // filter the perspective is the key's own organization.
-    let perspective = org.clone().unwrap_or_else(|| caller.org_id.clone());
-    let ancestors = tree::ancestors(&world, &perspective);
-    let mut items = Vec::new();
-    for d in world.tracking_domains.values().rev() {
-        if visible(&world, &caller, org.as_deref(), &d.org_id) {
-            items.push(TrackingDomainView::Own {
-                id: &d.id,
-                domain: &d.domain,
-                source: "own",
-                status: &d.status,
-                verified_at: d.verified_at.map(time::format),
-                created_at: time::format(d.created_at),
-            });
-        } else if d.shared_with_descendants && ancestors.contains(&d.org_id.as_str()) {
-            items.push(TrackingDomainView::Inherited {
-                id: &d.id,
-                domain: &d.domain,
-                source: "inherited",
-            });
+    cached(&state, &caller, &req, |world, buf| {
+        let org = org_filter(world, &caller, org)?;
+        // Domains shared down to the perspective org by its ancestors are "inherited"; without a
+        // filter the perspective is the key's own organization.
+        let perspective = org.clone().unwrap_or_else(|| caller.org_id.clone());
+        let ancestors = tree::ancestors(world, &perspective);
+        let mut items = Vec::new();
+        for d in world.tracking_domains.values().rev() {
+            if visible(world, &caller, org.as_deref(), &d.org_id) {
+                items.push(TrackingDomainView::Own {
+                    id: &d.id,
+                    domain: &d.domain,
+                    source: "own",
+                    status: &d.status,
+                    verified_at: d.verified_at.map(time::format),
+                    created_at: time::format(d.created_at),
+                });
+            } else if d.shared_with_descendants && ancestors.contains(&d.org_id.as_str()) {
+                items.push(TrackingDomainView::Inherited {
+                    id: &d.id,
+                    domain: &d.domain,
+                    source: "inherited",
+                });
+            }
         }
-    }
-    Ok(ok(items))
+        write_data(buf, &items)
+    })
 }

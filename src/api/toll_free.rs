@@ -5,9 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::cache::{cached, write_data};
 use super::query::Query;
 use super::registrations::{org_filter, visible};
-use super::{ok, resource};
+use super::resource;
 use crate::app::AppState;
 use crate::domain::registry::{TfvStatus, TollFreeVerification, WireEnum};
 use crate::domain::time;
@@ -85,17 +86,18 @@ async fn list_verifications(
     let org = q.string("organization_id");
     let status = q.enumeration::<TfvStatus>("status");
     q.finish()?;
-    let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
-    let items: Vec<_> = world
-        .toll_free_verifications
-        .values()
-        .rev()
-        .filter(|t| visible(&world, &caller, org.as_deref(), &t.org_id))
-        .filter(|t| status.is_none_or(|s| s == t.status))
-        .map(|t| view(&world, t))
-        .collect();
-    Ok(ok(items))
+    cached(&state, &caller, &req, |world, buf| {
+        let org = org_filter(world, &caller, org)?;
+        let items: Vec<_> = world
+            .toll_free_verifications
+            .values()
+            .rev()
+            .filter(|t| visible(world, &caller, org.as_deref(), &t.org_id))
+            .filter(|t| status.is_none_or(|s| s == t.status))
+            .map(|t| view(world, t))
+            .collect();
+        write_data(buf, &items)
+    })
 }
 
 async fn get_verification(
@@ -105,18 +107,22 @@ async fn get_verification(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let world = state.store.read();
-    let t = world
-        .toll_free_verifications
-        .get(path.as_str())
-        .filter(|t| caller.reaches(&world, &t.org_id))
-        .ok_or(ApiError::NotFound {
-            resource: "Toll-free verification",
-        })?;
-    Ok(ok(TollFreeVerificationDetailView {
-        summary: view(&world, t),
-        phone_number_ids: numbers_of(&world, t),
-        rejection_reason: t.rejection_reason.as_deref(),
-        updated_at: time::format(t.updated_at),
-    }))
+    cached(&state, &caller, &req, |world, buf| {
+        let t = world
+            .toll_free_verifications
+            .get(path.as_str())
+            .filter(|t| caller.reaches(world, &t.org_id))
+            .ok_or(ApiError::NotFound {
+                resource: "Toll-free verification",
+            })?;
+        write_data(
+            buf,
+            &TollFreeVerificationDetailView {
+                summary: view(world, t),
+                phone_number_ids: numbers_of(world, t),
+                rejection_reason: t.rejection_reason.as_deref(),
+                updated_at: time::format(t.updated_at),
+            },
+        )
+    })
 }

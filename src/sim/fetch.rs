@@ -119,6 +119,17 @@ fn megabytes(n: u64) -> String {
     }
 }
 
+fn too_big(size: Option<u64>, limit: u64) -> FetchError {
+    let size = match size {
+        Some(n) => format!("{n} bytes ({})", megabytes(n)),
+        None => "larger".into(),
+    };
+    FetchError::Failed(format!(
+        "the file is too big: {size}, over the limit of {limit} bytes ({})",
+        megabytes(limit)
+    ))
+}
+
 /// Fetches `url` (already checked by [`parse_source_url`]) within `limits`.
 pub async fn fetch(
     client: &reqwest::Client,
@@ -165,11 +176,7 @@ pub async fn fetch(
             }
             if let Some(len) = res.content_length() {
                 if len > limits.max_bytes {
-                    return Err(FetchError::Failed(format!(
-                        "the file is {} and the limit is {}",
-                        megabytes(len),
-                        megabytes(limits.max_bytes)
-                    )));
+                    return Err(too_big(Some(len), limits.max_bytes));
                 }
             }
             let content_type = res
@@ -182,10 +189,7 @@ pub async fn fetch(
                 FetchError::Failed(format!("the download from {url} broke off: {e}"))
             })? {
                 if (buf.len() + chunk.len()) as u64 > limits.max_bytes {
-                    return Err(FetchError::Failed(format!(
-                        "the file is larger than the limit of {}",
-                        megabytes(limits.max_bytes)
-                    )));
+                    return Err(too_big(None, limits.max_bytes));
                 }
                 buf.extend_from_slice(&chunk);
             }

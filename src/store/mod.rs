@@ -10,18 +10,24 @@ pub mod idempotency;
 pub mod tree;
 pub mod world;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use world::World;
 
 pub struct Store {
     world: RwLock<World>,
+    /// Bumped by every write, while the write lock is held: a reader that holds the read lock
+    /// sees the version of exactly the world it reads (what the response cache keys on).
+    version: AtomicU64,
 }
 
 impl Store {
     pub fn new(world: World) -> Self {
         Store {
             world: RwLock::new(world),
+            version: AtomicU64::new(0),
         }
     }
 
@@ -30,11 +36,18 @@ impl Store {
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, World> {
-        self.world.write()
+        let guard = self.world.write();
+        self.version.fetch_add(1, Ordering::AcqRel);
+        guard
+    }
+
+    /// The version of the world; read it while holding a read guard.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// Replaces the whole world (reset, snapshot restore).
     pub fn replace(&self, world: World) {
-        *self.world.write() = world;
+        *self.write() = world;
     }
 }

@@ -525,3 +525,45 @@ async fn a_large_list_imports_in_proportion_to_its_rows() {
     assert_eq!(d["import"]["status"], "ready");
     assert_eq!(d["import"]["clean_contacts"], 100_000);
 }
+
+#[actix_web::test]
+async fn analyzed_downloads_keep_original_columns_that_clash_with_added_ones() {
+    let app = spawn_app().await;
+    let lists = app.get("/contact-lists", ROOT).await.data();
+    let franklin = items(&lists)
+        .iter()
+        .find(|l| l["name"] == "Franklin County Likely Voters")
+        .and_then(|l| l["id"].as_str())
+        .expect("seeded list")
+        .to_string();
+    let csv = app
+        .get(
+            &format!("/contact-lists/{franklin}/download?type=analyzed"),
+            ROOT,
+        )
+        .await;
+    let mut reader = csv::Reader::from_reader(csv.text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let unique: std::collections::HashSet<&String> = header.iter().collect();
+    assert_eq!(unique.len(), header.len(), "no repeated column: {header:?}");
+    assert!(header.contains(&"original_city".to_string()), "{header:?}");
+    assert!(header.contains(&"city".to_string()));
+    let original = app
+        .get(
+            &format!("/contact-lists/{franklin}/download?type=original"),
+            ROOT,
+        )
+        .await;
+    assert!(
+        original
+            .text
+            .starts_with("phone_number,phone,first_name,last_name,city,"),
+        "{}",
+        &original.text[..80]
+    );
+}

@@ -51,3 +51,34 @@ async fn another_seed_gives_another_world_with_the_same_shape() {
         }
     }
 }
+
+#[actix_web::test]
+async fn cached_reads_follow_every_change_to_the_world() {
+    let app = spawn_unlimited().await;
+    let first = app.get("/organizations", ROOT).await.text;
+    assert_eq!(
+        app.get("/organizations", ROOT).await.text,
+        first,
+        "served again"
+    );
+    assert!(!app.sandbox.state().responses.is_empty());
+    let root = app.org_of(ROOT).await;
+    app.sandbox
+        .state()
+        .store
+        .write()
+        .orgs
+        .get_mut(&root)
+        .expect("root")
+        .name = "Renamed Agency".into();
+    let after = app.get("/organizations", ROOT).await.text;
+    assert!(after.contains("Renamed Agency"), "{after}");
+    // Each caller's reach has its own entry.
+    let child = app.get("/organizations", CHILD).await.data();
+    assert_eq!(items(&child).len(), 3);
+    // And a reset brings the seeded answer back.
+    app.control(reqwest::Method::POST, "/reset", None)
+        .await
+        .data();
+    assert_eq!(app.get("/organizations", ROOT).await.text, first);
+}

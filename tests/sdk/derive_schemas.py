@@ -14,7 +14,10 @@ null where the type allows null) is stricter, so this script:
    required, except the few fields the SDK documents as present only
    sometimes (CONDITIONAL below, each checked against the SDK's own words);
 4. adds the routes only the newer Python SDK has (schemas written from its
-   docstrings), the success envelope and the error envelope.
+   docstrings; the CSV download is typed by content type, not a schema), the
+   response fields and per-status answers the contract documents from the
+   Python docstrings (PYTHON_DOCUMENTED_FIELDS, STATUS_VARIANTS), the success
+   envelope and the error envelope.
 
 Email operations are documented as "Early access: 403 EMAIL_EARLY_ACCESS until
 GA", so they never answer with a body to validate: they are listed under
@@ -121,7 +124,97 @@ PYTHON_ONLY_ROUTES = [
             },
         },
     },
+    {
+        # Not JSON: the CSV text itself (the SDK sends `Accept: text/csv` and returns `.text`).
+        # Errors (400, 404, 409 ANALYSIS_NOT_COMPLETE) still use the JSON error envelope.
+        "method": "GET",
+        "path": "/contact-lists/{id}/download",
+        "operation": "download_contact_list",
+        "source": "political_comms 0.15.0 docstring of download_contact_list; CONTRACT §5",
+        "content_type": "text/csv",
+        "data": None,
+    },
 ]
+
+# Fields of TypeScript response types that the contract documents from the Python
+# SDK's docstrings (CONTRACT §5 defers to them), absent from the d.ts. They are
+# added as required properties. Key: (type, property); value: (Python SDK method
+# whose docstring documents the field, its words, the schema). The derivation
+# fails if the docstring no longer says so.
+PYTHON_DOCUMENTED_FIELDS = {
+    ("ContactListDetail", "available_merge_tags"): (
+        "get_contact_list",
+        "The result includes ``available_merge_tags``: each merge tag the list offers, "
+        "the column it reads, and whether it is a standard field.",
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": {},
+                "required": ["merge_tag", "csv_column", "standard"],
+                "properties": {
+                    "merge_tag": {"type": "string", "minLength": 1},
+                    "csv_column": {"type": "string"},
+                    "standard": {"type": "boolean"},
+                },
+            },
+        },
+    ),
+    ("ContactListAnalysisResult", "cost_cents"): (
+        "analyze_contact_list",
+        "Returns 202 with `cost_cents` and `numbers_queued`",
+        {"type": "number", "minimum": 0},
+    ),
+}
+
+# Answers whose HTTP status selects another documented shape than the d.ts type.
+# Key: (method, path); value: {status: (Python SDK method, its words, schema)}.
+# The validators use `data_by_status[status]` instead of `data` for that status
+# only, so every other status still has to match the TypeScript type exactly.
+STATUS_VARIANTS = {
+    # The d.ts types ContactListAnalysisResult.analysis.status as the const
+    # 'processing' (the 202 answer). CONTRACT §5 and the Python docstring also
+    # document a 200 answer with status 'complete' and cost 0 "when nothing is
+    # left to analyze": accepted for HTTP 200 only, and only in exactly that form.
+    ("POST", "/contact-lists/{id}/analyze"): {
+        "200": (
+            "analyze_contact_list",
+            "or 200 with `analysis.status` `complete` (cost 0) when nothing is left to analyze",
+            {
+                "type": "object",
+                "additionalProperties": {},
+                "required": ["list_id", "analysis", "cost_cents"],
+                "properties": {
+                    "list_id": {"type": "string"},
+                    "analysis": {
+                        "type": "object",
+                        "additionalProperties": {},
+                        "required": ["status"],
+                        "properties": {"status": {"const": "complete"}},
+                    },
+                    "cost_cents": {"const": 0},
+                },
+            },
+        ),
+    },
+}
+
+
+def python_doc(method: str) -> str:
+    """The Python SDK method's docstring, whitespace-normalized (run.sh runs this in the venv)."""
+    try:
+        from political_comms import PoliticalCommsClient
+    except ImportError:
+        fail("political_comms is not importable: run derive_schemas.py with tests/sdk/.venv/bin/python")
+    fn = getattr(PoliticalCommsClient, method, None)
+    if fn is None:
+        fail(f"the Python SDK has no method {method!r}")
+    return " ".join((fn.__doc__ or "").split())
+
+
+def check_python_words(method: str, words: str, what: str) -> None:
+    if " ".join(words.split()) not in python_doc(method):
+        fail(f"{what}: the docstring of {method} no longer says {words!r}")
 
 
 def fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
@@ -305,8 +398,27 @@ def derive() -> dict:
     if missing:
         fail(f"conditional fields not found in any response type: {sorted(missing)}")
 
+    for (type_name, prop), (method, words, schema) in PYTHON_DOCUMENTED_FIELDS.items():
+        check_python_words(method, words, f"{type_name}.{prop}")
+        target = defs.get(type_name)
+        if target is None or "properties" not in target:
+            fail(f"{type_name}.{prop}: {type_name} is not an object type of the SDK")
+        if prop in target["properties"]:
+            fail(f"{type_name}.{prop}: the d.ts declares it now; drop it from PYTHON_DOCUMENTED_FIELDS")
+        target["properties"][prop] = copy.deepcopy(schema)
+        target["required"] = sorted(set(target.get("required", [])) | {prop})
+
     for r in PYTHON_ONLY_ROUTES:
         table.append(copy.deepcopy(r))
+
+    for (method, path), variants in STATUS_VARIANTS.items():
+        route = next((r for r in table if (r["method"], r["path"]) == (method, path)), None)
+        if route is None:
+            fail(f"STATUS_VARIANTS: no route {method} {path}")
+        route["data_by_status"] = {}
+        for status, (sdk_method, words, schema) in variants.items():
+            check_python_words(sdk_method, words, f"{method} {path} -> {status}")
+            route["data_by_status"][status] = copy.deepcopy(schema)
 
     if "ErrorResponse" not in defs:
         fail("ErrorResponse missing from the SDK types")
@@ -349,6 +461,12 @@ def fingerprint() -> str:
     h.update(DTS.read_bytes())
     h.update(Path(__file__).read_bytes())
     h.update((GENERATOR.resolve().parent.parent / "package.json").read_bytes())
+    try:  # the Python docstrings checked above (the installed political-comms)
+        import political_comms._client as python_client
+
+        h.update(Path(python_client.__file__).read_bytes())
+    except ImportError:
+        pass
     return h.hexdigest()
 
 

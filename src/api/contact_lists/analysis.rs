@@ -183,17 +183,28 @@ pub async fn download(
     }
     let c = &list.contacts;
     let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(c.len() * 64 + 256));
-    let mut header: Vec<&str> = vec!["phone_number"];
-    header.extend(c.headers.iter().map(String::as_str));
+    const ADDED: [&str; 6] = [
+        "phone_type",
+        "carrier",
+        "is_mobile",
+        "opted_out",
+        "city",
+        "state",
+    ];
+    // An original column named like one the download adds keeps its values under
+    // `original_<name>`, so readers that key rows by header lose nothing.
+    let mut header: Vec<String> = vec!["phone_number".into()];
+    header.extend(c.headers.iter().map(|h| {
+        let clash = h.trim().eq_ignore_ascii_case("phone_number")
+            || (analyzed && ADDED.iter().any(|a| a.eq_ignore_ascii_case(h.trim())));
+        if clash {
+            format!("original_{h}")
+        } else {
+            h.clone()
+        }
+    }));
     if analyzed {
-        header.extend([
-            "phone_type",
-            "carrier",
-            "is_mobile",
-            "opted_out",
-            "city",
-            "state",
-        ]);
+        header.extend(ADDED.iter().map(|a| a.to_string()));
     }
     let write_err = |e: csv::Error| ApiError::Internal(format!("writing the CSV failed: {e}"));
     w.write_record(&header).map_err(write_err)?;

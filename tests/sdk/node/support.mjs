@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import readline from "node:readline";
+import assert from "node:assert/strict";
 import AjvModule from "ajv";
 import { PoliticalCommsClient, PoliticalCommsError } from "@political-comms/sdk";
 
@@ -62,6 +63,17 @@ export class ContractValidator {
     this.error = this.compile("error", doc.error);
     this.violations = [];
     this.checked = 0;
+    // The most recent responses, newest last: what the SDK does not return (status, headers, text).
+    this.responses = [];
+  }
+
+  /** The most recent response to `method` on a path ending with `suffix`. */
+  last(method, suffix = "") {
+    for (let i = this.responses.length - 1; i >= 0; i -= 1) {
+      const r = this.responses[i];
+      if (r.method === method && r.path.endsWith(suffix)) return r;
+    }
+    throw new Error(`no ${method} *${suffix} response recorded`);
   }
 
   compile(key, schema) {
@@ -90,21 +102,32 @@ export class ContractValidator {
 
     if (!headers.get("x-request-id")) problems.push("no X-Request-ID header");
     const ctype = headers.get("content-type") ?? "";
-    if (!ctype.includes("application/json")) problems.push(`content-type is ${JSON.stringify(ctype)}, not application/json`);
+    const route = control ? null : this.routeFor(method, rel);
+    const success = status >= 200 && status < 300;
     let body;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return [...problems, `body is not JSON: ${JSON.stringify(text.slice(0, 200))}`];
+    if (success && route?.content_type) {
+      // A non-JSON success (the CSV download): its content type, then the headers below.
+      if (!ctype.startsWith(route.content_type)) problems.push(`content-type is ${JSON.stringify(ctype)}, not ${route.content_type}`);
+    } else {
+      if (!ctype.includes("application/json")) problems.push(`content-type is ${JSON.stringify(ctype)}, not application/json`);
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return [...problems, `body is not JSON: ${JSON.stringify(text.slice(0, 200))}`];
+      }
     }
 
-    if (status >= 200 && status < 300) {
+    if (success && body === undefined) {
+      // checked above
+    } else if (success) {
       problems.push(...ContractValidator.errors(this.envelope, body, "envelope"));
       if (!control) {
-        const route = this.routeFor(method, rel);
         if (!route) problems.push(`no schema for ${method} ${rel}: add the route to derive_schemas.py`);
         else if (body && typeof body === "object" && "data" in body) {
-          const validate = this.compile(`${route.method} ${route.path}`, route.data);
+          // A status the contract gives its own shape (derive_schemas.STATUS_VARIANTS).
+          const variant = route.data_by_status?.[String(status)];
+          const key = `${route.method} ${route.path}${variant ? ` ${status}` : ""}`;
+          const validate = this.compile(key, variant ?? route.data);
           problems.push(...ContractValidator.errors(validate, body.data, "data"));
         }
       }
@@ -129,6 +152,8 @@ export class ContractValidator {
 
   check(method, urlPath, status, headers, text) {
     this.checked += 1;
+    this.responses.push({ method, path: urlPath, status, headers, text });
+    if (this.responses.length > 100) this.responses.shift();
     const problems = this.problems(method, urlPath, status, headers, text);
     if (problems.length) {
       const message = `${method} ${urlPath} -> ${status} breaks the contract:\n  ${problems.join("\n  ")}`;
@@ -267,6 +292,85 @@ export async function control(sandbox, validator, method, pathname, body) {
   validator.check(method, `/_sandbox${pathname}`, res.status, res.headers, text);
   if (!res.ok) throw new Error(`${method} /_sandbox${pathname} -> ${res.status}: ${text}`);
   return JSON.parse(text).data;
+}
+
+/** PUT /_sandbox/files/{name} with raw bytes; returns the hosted file record. */
+export async function putFile(sandbox, validator, name, bytes) {
+  const res = await fetch(`${sandbox.origin}/_sandbox/files/${name}`, { method: "PUT", body: bytes });
+  const text = await res.text();
+  validator.check("PUT", `/_sandbox/files/${name}`, res.status, res.headers, text);
+  if (!res.ok) throw new Error(`PUT /_sandbox/files/${name} -> ${res.status}: ${text}`);
+  return JSON.parse(text).data;
+}
+
+/** The files the sandbox hosts (GET /_sandbox/files), by name. */
+export async function hostedFiles(sandbox, validator) {
+  const files = await control(sandbox, validator, "GET", "/files");
+  return Object.fromEntries(files.map((f) => [f.name, f]));
+}
+
+/** GET a URL the sandbox handed out (hosted file, ready media): raw bytes, no envelope. */
+export async function fetchBytes(sandbox, url) {
+  if (!url.startsWith(`${sandbox.origin}/`)) throw new Error(`${url} is not on this sandbox (${sandbox.origin})`);
+  const res = await fetch(url);
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** POST /_sandbox/clock/advance {seconds}: runs every job due by then; returns the new time. */
+export async function advance(sandbox, validator, seconds) {
+  return (await control(sandbox, validator, "POST", "/clock/advance", { seconds })).now;
+}
+
+/**
+ * Poll exactly as a client would, with the sandbox clock moved instead of sleeping: read();
+ * while !done(state), advance the clock `step` seconds and read again, at most `maxPolls`
+ * times. Returns every state read, oldest first.
+ */
+export async function poll(sandbox, validator, read, done, { step = 1, maxPolls = 60 } = {}) {
+  const states = [await read()];
+  while (!done(states.at(-1))) {
+    if (states.length > maxPolls) {
+      throw new Error(`still not done after ${maxPolls} polls of ${step}s; last state: ${JSON.stringify(states.at(-1))}`);
+    }
+    await advance(sandbox, validator, step);
+    states.push(await read());
+  }
+  return states;
+}
+
+/** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines) -> rows of strings. */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i += 1;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else field += c;
+  }
+  if (field !== "" || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  const [header, ...body] = rows;
+  for (const r of body) assert.equal(r.length, header.length, `row with another column count: ${r}`);
+  return { header, rows: body };
 }
 
 export const ROLES = [

@@ -65,6 +65,25 @@ describe("ContractValidator", () => {
     assert.ok(problems("GET", "/v1/organizations", 200, ok, { "x-ratelimit-limit": "" }).length);
   });
 
+  it("analyze: 202 matches the d.ts, 200 only the documented 'complete' with cost 0", () => {
+    const path = "/v1/contact-lists/cl_1/analyze";
+    const queued = { list_id: "cl_1", analysis: { status: "processing", numbers_queued: 23, estimated_completion_seconds: 1 }, cost_cents: 6.9 };
+    const complete = { list_id: "cl_1", analysis: { status: "complete" }, cost_cents: 0 };
+    assert.deepEqual(problems("POST", path, 202, { success: true, data: queued }), []);
+    assert.deepEqual(problems("POST", path, 200, { success: true, data: complete }), []);
+    assert.ok(problems("POST", path, 202, { success: true, data: complete }).length);
+    assert.ok(problems("POST", path, 200, { success: true, data: queued }).length);
+    assert.ok(problems("POST", path, 200, { success: true, data: { ...complete, cost_cents: 5 } }).length);
+  });
+
+  it("the CSV download is checked by content type; its errors stay JSON", () => {
+    const path = "/v1/contact-lists/cl_1/download";
+    assert.deepEqual(problems("GET", path, 200, "phone_number\n+15005550000\n", { "content-type": "text/csv; charset=utf-8" }), []);
+    assert.ok(problems("GET", path, 200, { success: true, data: "x" }).length);
+    const conflict = { success: false, error: "Not yet.", code: "ANALYSIS_NOT_COMPLETE", statusCode: 409 };
+    assert.deepEqual(problems("GET", path, 409, conflict), []);
+  });
+
   it("the SDK's fetch surfaces violations, and passes conforming errors through", async () => {
     const bad = async () => new Response(JSON.stringify({ success: true, data: [without(ORG, "status")] }), { status: 200, headers: HEADERS });
     const c1 = makeClient(null, v, "pc_test_AAAAAAAAAAAAAAAAAAAAAAAA", bad);

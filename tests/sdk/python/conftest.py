@@ -55,6 +55,32 @@ def control(sandbox: Sandbox, validator: ContractValidator) -> Callable[..., obj
 
 
 @pytest.fixture(scope="session")
+def advance(control: Callable[..., object]) -> Callable[[int], str]:
+    """advance(seconds) -> the new sandbox time (POST /_sandbox/clock/advance runs every job due by then)."""
+
+    def call(seconds: int) -> str:
+        return control("POST", "/clock/advance", {"seconds": seconds})["now"]
+
+    return call
+
+
+@pytest.fixture(scope="session")
+def hosted(control: Callable[..., object]) -> dict[str, dict]:
+    """The files the sandbox hosts at start (GET /_sandbox/files), by name."""
+    return {f["name"]: f for f in control("GET", "/files")}
+
+
+@pytest.fixture(scope="session")
+def put_file(sandbox: Sandbox, validator: ContractValidator) -> Callable[[str, bytes], dict]:
+    """put_file(name, bytes) -> the hosted file record (PUT /_sandbox/files/{name})."""
+
+    def call(name: str, content: bytes) -> dict:
+        return sandbox.control(validator, "PUT", f"/files/{name}", content=content)
+
+    return call
+
+
+@pytest.fixture(scope="session")
 def keys(control: Callable[..., object]) -> dict[str, dict]:
     """The seeded key records by role (GET /_sandbox/keys)."""
     records = control("GET", "/keys")

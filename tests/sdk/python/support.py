@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
@@ -56,6 +57,17 @@ def parse_ts(value: str) -> datetime:
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One response as the transport saw it."""
+
+    method: str
+    path: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+
 class ContractValidator:
     def __init__(self, path: Path = SCHEMAS_PATH) -> None:
         if not path.exists():
@@ -73,6 +85,8 @@ class ContractValidator:
         self.error = self._compile("error", doc["error"])
         self.checked = 0
         self.violations: list[str] = []
+        # The most recent responses, newest last: what the SDK does not return (status, headers, bytes).
+        self.responses: deque[Exchange] = deque(maxlen=100)
 
     def _compile(self, key: str, schema: dict) -> jsonschema.Draft7Validator:
         if key not in self._validators:
@@ -109,22 +123,34 @@ class ContractValidator:
         if not headers.get("x-request-id"):
             problems.append("no X-Request-ID header")
         ctype = headers.get("content-type", "")
-        if "application/json" not in ctype:
-            problems.append(f"content-type is {ctype!r}, not application/json")
-        try:
-            body = json.loads(content)
-        except ValueError:
-            return problems + [f"body is not JSON: {content[:200]!r}"]
+        route = None if control else self.route_for(method, rel)
+        success = 200 <= status < 300
+        if success and route is not None and route.get("content_type"):
+            # A non-JSON success (the CSV download): its content type, then the headers below.
+            if not ctype.startswith(route["content_type"]):
+                problems.append(f"content-type is {ctype!r}, not {route['content_type']}")
+            body = None
+        else:
+            if "application/json" not in ctype:
+                problems.append(f"content-type is {ctype!r}, not application/json")
+            try:
+                body = json.loads(content)
+            except ValueError:
+                return problems + [f"body is not JSON: {content[:200]!r}"]
 
-        if 200 <= status < 300:
+        if success and body is None:
+            pass
+        elif success:
             problems += self._errors(self.envelope, body, "envelope")
             if not control:
-                route = self.route_for(method, rel)
                 if route is None:
                     problems.append(f"no schema for {method} {rel}: add the route to derive_schemas.py")
                 elif isinstance(body, dict) and "data" in body:
-                    key = f"{route['method']} {route['path']}"
-                    problems += self._errors(self._compile(key, route["data"]), body["data"], "data")
+                    # A status the contract gives its own shape (derive_schemas.STATUS_VARIANTS).
+                    variant = route.get("data_by_status", {}).get(str(status))
+                    key = f"{route['method']} {route['path']}" + (f" {status}" if variant else "")
+                    schema = variant if variant is not None else route["data"]
+                    problems += self._errors(self._compile(key, schema), body["data"], "data")
         else:
             problems += self._errors(self.error, body, "error")
             if isinstance(body, dict) and body.get("statusCode") != status:
@@ -143,8 +169,16 @@ class ContractValidator:
                     problems.append(f"header {name} missing or not an integer ({value!r})")
         return problems
 
+    def last(self, method: str, path_suffix: str = "") -> "Exchange":
+        """The most recent response to `method` on a path ending with `path_suffix`."""
+        for exchange in reversed(self.responses):
+            if exchange.method == method and exchange.path.endswith(path_suffix):
+                return exchange
+        raise AssertionError(f"no {method} *{path_suffix} response recorded")
+
     def check(self, method: str, path: str, status: int, headers: httpx.Headers, content: bytes) -> None:
         self.checked += 1
+        self.responses.append(Exchange(method, path, status, headers, content))
         problems = self.problems(method, path, status, headers, content)
         if problems:
             message = f"{method} {path} -> {status} breaks the contract:\n  " + "\n  ".join(problems)
@@ -243,6 +277,8 @@ class Sandbox:
         self.origin = f"http://127.0.0.1:{self._port}"
         self.base_url = self.origin + API_PREFIX
         self.http = httpx.Client(base_url=self.origin, timeout=10.0)
+        # The clock as the session found it: later tests advance it (imports, analysis, media).
+        self.started_clock = self.http.get("/_sandbox/clock").json()["data"]
 
     def _drain(self) -> None:
         assert self.proc.stdout is not None
@@ -285,8 +321,40 @@ class Sandbox:
 
     # -- control plane (no API key) ---------------------------------------
 
-    def control(self, validator: ContractValidator, method: str, path: str, body: Any = None) -> Any:
-        response = self.http.request(method, f"/_sandbox{path}", json=body)
+    def control(
+        self, validator: ContractValidator, method: str, path: str, body: Any = None, *, content: Optional[bytes] = None
+    ) -> Any:
+        """A /_sandbox call with a JSON body, or raw `content` (PUT /files/{name}); returns `data`."""
+        if content is not None:
+            response = self.http.request(method, f"/_sandbox{path}", content=content)
+        else:
+            response = self.http.request(method, f"/_sandbox{path}", json=body)
         validator.check(method, f"/_sandbox{path}", response.status_code, response.headers, response.content)
         assert response.is_success, f"{method} /_sandbox{path} -> {response.status_code}: {response.text}"
         return response.json()["data"]
+
+    def fetch(self, url: str) -> httpx.Response:
+        """GET a URL the sandbox handed out (a hosted file, a ready media file): raw bytes, no envelope."""
+        assert url.startswith(self.origin + "/"), f"{url} is not on this sandbox ({self.origin})"
+        return self.http.get(url)
+
+
+# ---------------------------------------------------------------------------
+# Polling on the manual clock
+# ---------------------------------------------------------------------------
+
+
+def poll(read, advance, done, *, step: int = 1, max_polls: int = 60) -> list:
+    """Poll exactly as a client would, with the sandbox clock moved instead of sleeping.
+
+    Calls `read()`; while `done(state)` is false, advances the sandbox clock by
+    `step` seconds and reads again, at most `max_polls` times. Returns every
+    state read, oldest first.
+    """
+    states = [read()]
+    while not done(states[-1]):
+        if len(states) > max_polls:
+            raise AssertionError(f"still not done after {max_polls} polls of {step}s; last state: {states[-1]}")
+        advance(step)
+        states.append(read())
+    return states

@@ -267,7 +267,10 @@ def test_unknown_enum_filter_value_is_400_validation_error(api, call, field):
     assert any(field in d["field"] for d in details), details
 
 
-def test_sandbox_clock_is_manual_and_frozen_at_the_start(control):
+def test_sandbox_clock_is_manual_and_frozen_at_the_start(sandbox, control):
+    # Read when the session's sandbox started: the list and media tests advance the clock later.
+    assert sandbox.started_clock["mode"] == "manual"
+    assert parse_ts(sandbox.started_clock["now"]) == datetime(2026, 11, 3, 18, 0, tzinfo=timezone.utc)
     clock = control("GET", "/clock")
     assert clock["mode"] == "manual"
-    assert parse_ts(clock["now"]) == datetime(2026, 11, 3, 18, 0, tzinfo=timezone.utc)
+    assert control("GET", "/clock")["now"] == clock["now"], "a manual clock does not move by itself"

@@ -87,6 +87,39 @@ def test_campaign_throughput_schema_from_the_python_docstring(v):
     assert problems(v, "GET", path, 200, {"success": True, "data": {k: x for k, x in ok.items() if k != "att"}})
 
 
+ANALYZE = "/v1/contact-lists/cl_1/analyze"
+QUEUED = {"list_id": "cl_1", "analysis": {"status": "processing", "numbers_queued": 23, "estimated_completion_seconds": 1},
+          "cost_cents": 6.9}
+COMPLETE = {"list_id": "cl_1", "analysis": {"status": "complete"}, "cost_cents": 0}
+
+
+def test_analyze_answers_by_status(v):
+    """202 matches the d.ts ('processing'); 200 only the documented 'complete', cost 0 (STATUS_VARIANTS)."""
+    assert problems(v, "POST", ANALYZE, 202, {"success": True, "data": QUEUED}) == []
+    assert problems(v, "POST", ANALYZE, 200, {"success": True, "data": COMPLETE}) == []
+    assert problems(v, "POST", ANALYZE, 202, {"success": True, "data": COMPLETE}), "'complete' is a 200 answer only"
+    assert problems(v, "POST", ANALYZE, 200, {"success": True, "data": QUEUED}), "a 200 must be 'complete'"
+    assert problems(v, "POST", ANALYZE, 200, {"success": True, "data": {**COMPLETE, "cost_cents": 5}}), "200 costs 0"
+    assert problems(v, "POST", ANALYZE, 202, {"success": True, "data": {k: x for k, x in QUEUED.items() if k != "cost_cents"}})
+
+
+def test_python_documented_fields_are_required(v):
+    assert "available_merge_tags" in v.definitions["ContactListDetail"]["required"]
+    tag = v.definitions["ContactListDetail"]["properties"]["available_merge_tags"]["items"]
+    assert set(tag["required"]) == {"merge_tag", "csv_column", "standard"}
+    assert "cost_cents" in v.definitions["ContactListAnalysisResult"]["required"]
+
+
+def test_the_csv_download_is_checked_by_content_type(v):
+    path = "/v1/contact-lists/cl_1/download"
+    assert problems(v, "GET", path, 200, b"phone_number\n+15005550000\n", **{"content-type": "text/csv; charset=utf-8"}) == []
+    assert problems(v, "GET", path, 200, {"success": True, "data": "phone_number\n"}), "the download is CSV, not JSON"
+    assert problems(v, "GET", path, 200, b"x\n", **{"content-type": "text/csv", "x-ratelimit-limit": ""})
+    conflict = {"success": False, "error": "Not yet.", "code": "ANALYSIS_NOT_COMPLETE", "statusCode": 409}
+    assert problems(v, "GET", path, 409, conflict) == []
+    assert problems(v, "GET", path, 409, b"Not yet", **{"content-type": "text/plain"}), "errors stay JSON envelopes"
+
+
 def test_error_envelope(v):
     good = {"success": False, "error": "Invalid API key.", "code": "INVALID_API_KEY", "statusCode": 401,
             "correlationId": "req_1"}
