@@ -98,11 +98,13 @@ impl AppState {
             http: crate::sim::fetch::client(),
             request_seq: AtomicU64::new(0),
         };
-        state.schedule_housekeeping();
+        state.prepare_world();
         state
     }
 
-    fn schedule_housekeeping(&self) {
+    /// What a freshly generated world needs around it: the hourly housekeeping job, and the bytes
+    /// of seeded media (made from the bundled samples).
+    fn prepare_world(&self) {
         self.scheduler
             .schedule(self.clock.now() + HOUR, Job::Housekeeping);
         // Seeded media are served from the bundled samples they were made from.
@@ -153,7 +155,7 @@ impl AppState {
         self.idempotency.clear();
         self.files.clear();
         self.store.replace(world);
-        self.schedule_housekeeping();
+        self.prepare_world();
     }
 
     /// `req_` + a ULID from the sandbox clock and a seeded counter: deterministic for a given

@@ -46,6 +46,8 @@ struct Info {
     counts: Counts,
     pending_jobs: usize,
     next_job_at: Option<String>,
+    /// The next few pending jobs (`kind` and its fields, `due_at`), in run order.
+    upcoming_jobs: Vec<serde_json::Value>,
 }
 
 fn info_of(state: &AppState) -> Info {
@@ -70,6 +72,17 @@ fn info_of(state: &AppState) -> Info {
         counts,
         pending_jobs: state.scheduler.pending(),
         next_job_at: state.scheduler.next_due().map(crate::domain::time::format),
+        upcoming_jobs: state
+            .scheduler
+            .list()
+            .into_iter()
+            .take(10)
+            .map(|(due, job)| {
+                let mut v = serde_json::to_value(&job).unwrap_or_default();
+                v["due_at"] = serde_json::json!(crate::domain::time::format(due));
+                v
+            })
+            .collect(),
     }
 }
 

@@ -24,17 +24,6 @@ pub enum Job {
     MediaReady { media_id: String },
 }
 
-impl Job {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Job::Housekeeping => "housekeeping",
-            Job::ImportReady { .. } => "import_ready",
-            Job::AnalysisComplete { .. } => "analysis_complete",
-            Job::MediaReady { .. } => "media_ready",
-        }
-    }
-}
-
 /// Runs one due job at its due time `at`.
 pub fn run(state: &AppState, job: Job, at: Millis) {
     match job {

@@ -113,3 +113,18 @@ async fn advancing_runs_due_jobs_before_answering() {
         "finished windows were pruned"
     );
 }
+
+#[actix_web::test]
+async fn info_lists_upcoming_jobs_in_run_order() {
+    let app = spawn_app().await;
+    let id = app
+        .import(&app.file_url("contacts-clean.csv"), "phone")
+        .await;
+    let info = app.control(Method::GET, "/info", None).await.data();
+    let jobs = info["upcoming_jobs"].as_array().expect("jobs");
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0]["kind"], "import_ready");
+    assert_eq!(jobs[0]["list_id"], id.as_str());
+    assert_eq!(jobs[0]["due_at"], "2026-11-03T18:00:01.000Z");
+    assert_eq!(jobs[1]["kind"], "housekeeping");
+}
