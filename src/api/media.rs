@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::body::Body;
 use super::query::Query;
 use super::registrations::{org_filter, visible};
-use super::{ok, owner, resource, respond};
+use super::{imports, ok, resource, respond};
 use crate::app::AppState;
 use crate::domain::ids::{new_id, Kind};
 use crate::domain::media::{self, MediaFile, MediaStatus, MediaUsage};
@@ -20,7 +20,7 @@ use crate::domain::registry::WireEnum;
 use crate::domain::time::{self, Millis};
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::gate::Caller;
-use crate::sim::fetch::{self, FetchError, Limits};
+use crate::sim::fetch::Limits;
 use crate::sim::jobs::Job;
 use crate::store::World;
 
@@ -174,7 +174,7 @@ async fn import_media(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let mut body = Body::parse(&req, &bytes)?;
-    let source_url = body.string("source_url", true, 4096);
+    let url = imports::source_url(&mut body);
     let organization_id = body.string("organization_id", false, 64);
     let brand_id = body.string("brand_id", false, 64);
     let name = body.string("name", false, 255);
@@ -187,18 +187,10 @@ async fn import_media(
             "email assets are organization-scoped: omit brand_id when usage is 'email_asset'",
         );
     }
-    let url = match source_url.as_deref().map(fetch::parse_source_url) {
-        Some(Err(FetchError::Refused(why) | FetchError::Failed(why))) => {
-            body.reject("source_url", why);
-            None
-        }
-        Some(Ok(url)) => Some(url),
-        None => None,
-    };
     body.finish()?;
     let url = url.ok_or_else(|| ApiError::validation("source_url", "is required"))?;
     let (org_id, brand_id) =
-        owner::resolve(&state.store.read(), &caller, organization_id, brand_id)?;
+        imports::resolve(&state.store.read(), &caller, organization_id, brand_id)?;
     let url_name = file_name_of(&url);
     let name = name
         .or_else(|| url_name.clone())
@@ -214,11 +206,7 @@ async fn import_media(
         max_bytes: media::EMAIL_ASSET_MAX_BYTES * 5,
         timeout: Duration::from_secs(sim.fetch_timeout_seconds),
     };
-    let fetched = match fetch::fetch(&state.http, url.clone(), limits).await {
-        Err(FetchError::Refused(why)) => return Err(ApiError::validation("source_url", why)),
-        Err(FetchError::Failed(why)) => Err(why),
-        Ok(f) => Ok(f.bytes),
-    };
+    let fetched = imports::fetch_source(&state, url.clone(), limits).await?;
     // A file that was fetched is measured even when it is then refused.
     let measured = fetched.as_ref().map_or(0, |b| b.len() as u64);
     let checked = fetched.and_then(|b| media::check(name_kind, &b, usage).map(|k| (k, b)));

@@ -12,13 +12,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::api::body::Body;
-use crate::api::{owner, respond};
+use crate::api::{imports, respond};
 use crate::app::AppState;
 use crate::domain::contacts::{AnalysisState, ContactList, Contacts, ImportState, ImportStatus};
 use crate::domain::ids::{new_id, Kind};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::middleware::gate::Caller;
-use crate::sim::fetch::{self, FetchError, Limits};
+use crate::sim::fetch::Limits;
 use crate::sim::import::{self, Mapping, ParseError, Parsed};
 use crate::sim::jobs::Job;
 
@@ -84,20 +84,12 @@ pub async fn import_list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let mut body = Body::parse(&req, &bytes)?;
-    let source_url = body.string("source_url", true, 4096);
+    let url = imports::source_url(&mut body);
     let list_name = body.string("list_name", true, 255);
     let phone_column = body.string("phone_column", true, 255);
     let organization_id = body.string("organization_id", false, 64);
     let brand_id = body.string("brand_id", false, 64);
     let mapping = mapping(&mut body);
-    let url = match source_url.as_deref().map(fetch::parse_source_url) {
-        Some(Err(FetchError::Refused(why) | FetchError::Failed(why))) => {
-            body.reject("source_url", why);
-            None
-        }
-        Some(Ok(url)) => Some(url),
-        None => None,
-    };
     body.finish()?;
     let (Some(url), Some(list_name), Some(phone_column)) = (url, list_name, phone_column) else {
         return Err(ApiError::validation(
@@ -106,17 +98,16 @@ pub async fn import_list(
         ));
     };
     let (org_id, brand_id) =
-        owner::resolve(&state.store.read(), &caller, organization_id, brand_id)?;
+        imports::resolve(&state.store.read(), &caller, organization_id, brand_id)?;
 
     let sim = state.settings.sim;
     let limits = Limits {
         max_bytes: sim.max_import_bytes,
         timeout: Duration::from_secs(sim.fetch_timeout_seconds),
     };
-    let outcome = match fetch::fetch(&state.http, url.clone(), limits).await {
-        Err(FetchError::Refused(why)) => return Err(ApiError::validation("source_url", why)),
-        Err(FetchError::Failed(why)) => Err(why),
-        Ok(fetched) => {
+    let outcome = match imports::fetch_source(&state, url.clone(), limits).await? {
+        Err(why) => Err(why),
+        Ok(bytes) => {
             let opted_out: std::collections::HashSet<u64> = state
                 .store
                 .read()
@@ -127,7 +118,7 @@ pub async fn import_list(
             let column = phone_column.clone();
             let parsed = web::block(move || {
                 import::parse(
-                    &fetched.bytes,
+                    &bytes,
                     &column,
                     mapping.as_ref(),
                     &|p| opted_out.contains(&p),
@@ -138,29 +129,29 @@ pub async fn import_list(
             .map_err(|e| ApiError::Internal(format!("import worker failed: {e}")))?;
             match parsed {
                 Ok(p) => Ok(p),
+                Err(ParseError::Failed(why)) => Err(why),
                 Err(ParseError::MissingPhoneColumn {
                     phone_column,
                     headers,
                 }) => {
-                    return Err(ApiError::Validation(vec![FieldError::new(
+                    return Err(ApiError::validation(
                         "phone_column",
                         format!(
                             "the file has no column '{phone_column}'; its header has: {}",
                             headers.join(", ")
                         ),
-                    )]))
+                    ))
                 }
                 Err(ParseError::MissingMappedColumns { columns, headers }) => {
-                    return Err(ApiError::Validation(vec![FieldError::new(
+                    return Err(ApiError::validation(
                         "merge_tags",
                         format!(
                             "mapped columns not in the file: {}; its header has: {}",
                             columns.join(", "),
                             headers.join(", ")
                         ),
-                    )]))
+                    ))
                 }
-                Err(ParseError::Failed(why)) => Err(why),
             }
         }
     };

@@ -1,0 +1,75 @@
+//! What contact-list and media imports share: the `source_url` they fetch (checked, then fetched
+//! for real) and who owns the result — `organization_id` and `brand_id` checked against the
+//! caller's tree (403 for an organization outside it, 404 for a brand outside it) and against each
+//! other (400 `BRAND_ORG_MISMATCH`).
+
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use reqwest::Url;
+
+use super::body::Body;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::middleware::gate::Caller;
+use crate::sim::fetch::{self, FetchError, Limits};
+use crate::store::World;
+
+/// Takes `source_url` from `body`: a URL the sandbox may fetch, or a field error.
+pub fn source_url(body: &mut Body) -> Option<Url> {
+    let raw = body.string("source_url", true, 4096)?;
+    match fetch::parse_source_url(&raw) {
+        Ok(url) => Some(url),
+        Err(FetchError::Refused(why) | FetchError::Failed(why)) => {
+            body.reject("source_url", why);
+            None
+        }
+    }
+}
+
+/// Fetches `url`: the bytes, or why the import fails (`Err` inside). A URL refused only once its
+/// host resolved (a metadata address) is a 400 like any refused URL.
+pub async fn fetch_source(
+    state: &AppState,
+    url: Url,
+    limits: Limits,
+) -> ApiResult<Result<Bytes, String>> {
+    match fetch::fetch(&state.http, url, limits).await {
+        Ok(fetched) => Ok(Ok(fetched.bytes)),
+        Err(FetchError::Failed(why)) => Ok(Err(why)),
+        Err(FetchError::Refused(why)) => Err(ApiError::validation("source_url", why)),
+    }
+}
+
+pub fn resolve(
+    world: &World,
+    caller: &Caller,
+    organization_id: Option<String>,
+    brand_id: Option<String>,
+) -> ApiResult<(String, Option<String>)> {
+    if let Some(org) = &organization_id {
+        caller.check_org_filter(world, org)?;
+    }
+    let brand = match brand_id {
+        None => None,
+        Some(id) => Some(
+            world
+                .brands
+                .get(&id)
+                .filter(|b| caller.reaches(world, &b.org_id))
+                .ok_or(ApiError::NotFound { resource: "Brand" })?,
+        ),
+    };
+    let org = match (&organization_id, brand) {
+        (Some(org), Some(b)) if *org != b.org_id => {
+            return Err(ApiError::coded(
+                StatusCode::BAD_REQUEST,
+                "BRAND_ORG_MISMATCH",
+                format!("brand {} belongs to another organization than {org}", b.id),
+            ))
+        }
+        (Some(org), _) => org.clone(),
+        (None, Some(b)) => b.org_id.clone(),
+        (None, None) => caller.org_id.clone(),
+    };
+    Ok((org, brand.map(|b| b.id.clone())))
+}
