@@ -53,10 +53,13 @@ pub async fn idempotency(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let writes = matches!(*req.method(), Method::POST | Method::PATCH | Method::DELETE);
+    if !writes || !req.headers().contains_key("idempotency-key") {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let header = req.headers().get("idempotency-key").cloned();
     let caller = req.extensions().get::<Caller>().cloned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Some(header), true, Some(caller), Some(state)) = (header, writes, caller, state) else {
+    let (Some(header), Some(caller), Some(state)) = (header, caller, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let key = match header.to_str() {
