@@ -6,28 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::WireEnum;
+use super::registry::{wire_enum, WireEnum};
 use super::time::Millis;
 
-macro_rules! simple_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $wire)] $variant),+
-        }
-        impl WireEnum for $name {
-            const ALL: &'static [Self] = &[$($name::$variant),+];
-            fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-        }
-    };
-}
-
-simple_enum!(ImportStatus { Uploading => "uploading", Processing => "processing", Ready => "ready", Failed => "failed" });
-simple_enum!(AnalysisStatus { NotStarted => "not_started", Processing => "processing", Complete => "complete", Failed => "failed" });
-simple_enum!(
+wire_enum!(ImportStatus { Uploading => "uploading", Processing => "processing", Ready => "ready", Failed => "failed" });
+wire_enum!(AnalysisStatus { NotStarted => "not_started", Processing => "processing", Complete => "complete", Failed => "failed" });
+wire_enum!(
     /// What LRN analysis found a number to be.
     LineType { Mobile => "mobile", Landline => "landline", Voip => "voip", Invalid => "invalid" }
 );

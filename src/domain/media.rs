@@ -3,51 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::WireEnum;
+use super::registry::wire_enum;
 use super::time::Millis;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum MediaStatus {
-    #[serde(rename = "optimizing")]
-    Optimizing,
-    #[serde(rename = "ready")]
-    Ready,
-    #[serde(rename = "failed")]
-    Failed,
-}
-
-impl WireEnum for MediaStatus {
-    const ALL: &'static [Self] = &[
-        MediaStatus::Optimizing,
-        MediaStatus::Ready,
-        MediaStatus::Failed,
-    ];
-    fn as_str(self) -> &'static str {
-        match self {
-            MediaStatus::Optimizing => "optimizing",
-            MediaStatus::Ready => "ready",
-            MediaStatus::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum MediaUsage {
-    #[serde(rename = "mms")]
-    Mms,
-    #[serde(rename = "email_asset")]
-    EmailAsset,
-}
-
-impl WireEnum for MediaUsage {
-    const ALL: &'static [Self] = &[MediaUsage::Mms, MediaUsage::EmailAsset];
-    fn as_str(self) -> &'static str {
-        match self {
-            MediaUsage::Mms => "mms",
-            MediaUsage::EmailAsset => "email_asset",
-        }
-    }
-}
+wire_enum!(
+    /// Where a media file is in its life.
+    MediaStatus { Optimizing => "optimizing", Ready => "ready", Failed => "failed" }
+);
+wire_enum!(
+    /// What a media file is for: MMS attachments are brand-scoped, email assets org-scoped.
+    MediaUsage { Mms => "mms", EmailAsset => "email_asset" }
+);
 
 /// The kinds of file the sandbox recognizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,14 +26,18 @@ pub trait WireEnum: Sized + Copy + 'static {
     }
 }
 
+/// Declares an enum with its wire spellings: serde renames, a JSON Schema, and [`WireEnum`].
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+        )]
         pub enum $name {
             $(#[serde(rename = $wire)] $variant),+
         }
-        impl WireEnum for $name {
+        impl $crate::domain::registry::WireEnum for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $wire),+ }
@@ -41,6 +45,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// The messaging channel of a phone number.
