@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::body::Body;
 use super::query::Query;
-use super::registrations::{org_filter, visible};
+use super::registrations::OrgBrandFilter;
 use super::{imports, ok, resource, respond};
 use crate::app::AppState;
 use crate::domain::ids::{new_id, Kind};
@@ -105,18 +105,14 @@ async fn list_media(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organization_id", "brand_id"]);
-    let org = q.string("organization_id");
-    let brand = q.string("brand_id");
-    q.finish()?;
+    let filter = OrgBrandFilter::parse(req.query_string())?;
     let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
+    filter.check(&world, &caller)?;
     let items: Vec<Value> = world
         .media
         .values()
         .rev()
-        .filter(|m| visible(&world, &caller, org.as_deref(), &m.org_id))
-        .filter(|m| brand.is_none() || m.brand_id == brand)
+        .filter(|m| filter.admits(&world, &caller, &m.org_id, m.brand_id.as_deref()))
         .map(|m| item(&req, &world, m))
         .collect();
     Ok(ok(items))

@@ -36,6 +36,43 @@ pub fn org_filter(
     Ok(org)
 }
 
+/// The `organization_id` and `brand_id` filters of a list read (campaigns, contact lists, media).
+pub struct OrgBrandFilter {
+    org: Option<String>,
+    brand: Option<String>,
+}
+
+impl OrgBrandFilter {
+    /// Parses a query that takes exactly these two filters.
+    pub fn parse(query: &str) -> ApiResult<OrgBrandFilter> {
+        let mut q = Query::parse(query, &["organization_id", "brand_id"]);
+        let org = q.string("organization_id");
+        let brand = q.string("brand_id");
+        q.finish()?;
+        Ok(OrgBrandFilter { org, brand })
+    }
+
+    /// A 403 when the organization filter is outside the caller's tree.
+    pub fn check(&self, world: &World, caller: &Caller) -> ApiResult<()> {
+        match &self.org {
+            Some(id) => caller.check_org_filter(world, id),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a row of `org_id` and `brand_id` passes the caller's reach and both filters.
+    pub fn admits(
+        &self,
+        world: &World,
+        caller: &Caller,
+        org_id: &str,
+        brand_id: Option<&str>,
+    ) -> bool {
+        visible(world, caller, self.org.as_deref(), org_id)
+            && self.brand.as_deref().is_none_or(|b| Some(b) == brand_id)
+    }
+}
+
 /// Whether a row owned by `row_org` passes the caller's reach and the optional org filter.
 pub fn visible(world: &World, caller: &Caller, filter: Option<&str>, row_org: &str) -> bool {
     match filter {
@@ -124,18 +161,14 @@ async fn list_campaigns(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organization_id", "brand_id"]);
-    let org = q.string("organization_id");
-    let brand = q.string("brand_id");
-    q.finish()?;
+    let filter = OrgBrandFilter::parse(req.query_string())?;
     cached(&state, &caller, &req, |world, buf| {
-        let org = org_filter(world, &caller, org)?;
+        filter.check(world, &caller)?;
         let items: Vec<CampaignView> = world
             .campaigns
             .values()
             .rev()
-            .filter(|c| visible(world, &caller, org.as_deref(), &c.org_id))
-            .filter(|c| brand.as_deref().is_none_or(|b| b == c.brand_id))
+            .filter(|c| filter.admits(world, &caller, &c.org_id, Some(&c.brand_id)))
             .map(|c| campaign_view(world, c))
             .collect();
         write_data(buf, &items)

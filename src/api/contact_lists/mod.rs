@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::query::Query;
-use super::registrations::{org_filter, visible};
+use super::registrations::OrgBrandFilter;
 use super::{ok, resource};
 use crate::app::AppState;
 use crate::domain::contacts::{AnalysisStatus, ContactList, MergeTag};
@@ -66,18 +66,14 @@ async fn list_lists(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organization_id", "brand_id"]);
-    let org = q.string("organization_id");
-    let brand = q.string("brand_id");
-    q.finish()?;
+    let filter = OrgBrandFilter::parse(req.query_string())?;
     let world = state.store.read();
-    let org = org_filter(&world, &caller, org)?;
+    filter.check(&world, &caller)?;
     let items: Vec<ListItem> = world
         .contact_lists
         .values()
         .rev()
-        .filter(|l| visible(&world, &caller, org.as_deref(), &l.org_id))
-        .filter(|l| brand.is_none() || l.brand_id == brand)
+        .filter(|l| filter.admits(&world, &caller, &l.org_id, l.brand_id.as_deref()))
         .map(|l| ListItem {
             id: &l.id,
             name: &l.name,
