@@ -51,13 +51,7 @@ pub fn resolve(
     }
     let brand = match brand_id {
         None => None,
-        Some(id) => Some(
-            world
-                .brands
-                .get(&id)
-                .filter(|b| caller.reaches(world, &b.org_id))
-                .ok_or(ApiError::NotFound { resource: "Brand" })?,
-        ),
+        Some(id) => Some(caller.find(world, &world.brands, &id, "Brand")?),
     };
     let org = match (&organization_id, brand) {
         (Some(org), Some(b)) if *org != b.org_id => {

@@ -53,13 +53,7 @@ pub fn url_of(req: &HttpRequest, m: &MediaFile) -> Option<String> {
 }
 
 fn find<'w>(world: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w MediaFile> {
-    world
-        .media
-        .get(id)
-        .filter(|m| caller.reaches(world, &m.org_id))
-        .ok_or(ApiError::NotFound {
-            resource: "Media file",
-        })
+    caller.find(world, &world.media, id, "Media file")
 }
 
 fn item(req: &HttpRequest, world: &World, m: &MediaFile) -> Value {

@@ -11,7 +11,7 @@ use super::{ok, resource};
 use crate::app::AppState;
 use crate::domain::registry::{Brand, Campaign};
 use crate::domain::time;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::middleware::gate::Caller;
 use crate::store::{tree, World};
 
@@ -249,13 +249,7 @@ async fn campaign_throughput(
     Query::parse(req.query_string(), &[]).finish()?;
     let now = state.clock.now();
     let world = state.store.read();
-    let campaign = world
-        .campaigns
-        .get(path.as_str())
-        .filter(|c| caller.reaches(&world, &c.org_id))
-        .ok_or(ApiError::NotFound {
-            resource: "Campaign",
-        })?;
+    let campaign = caller.find(&world, &world.campaigns, &path, "Campaign")?;
     Ok(ok(throughput(&world, campaign, now)))
 }
 

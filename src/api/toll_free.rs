@@ -12,7 +12,7 @@ use super::resource;
 use crate::app::AppState;
 use crate::domain::registry::{TfvStatus, TollFreeVerification, WireEnum};
 use crate::domain::time;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::middleware::gate::Caller;
 use crate::store::World;
 
@@ -108,13 +108,12 @@ async fn get_verification(
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
     cached(&state, &caller, &req, |world, buf| {
-        let t = world
-            .toll_free_verifications
-            .get(path.as_str())
-            .filter(|t| caller.reaches(world, &t.org_id))
-            .ok_or(ApiError::NotFound {
-                resource: "Toll-free verification",
-            })?;
+        let t = caller.find(
+            world,
+            &world.toll_free_verifications,
+            &path,
+            "Toll-free verification",
+        )?;
         write_data(
             buf,
             &TollFreeVerificationDetailView {

@@ -293,6 +293,8 @@ pub struct ContactList {
     pub breakdown: BTreeMap<String, u64>,
 }
 
+super::registry::owned!(ContactList);
+
 #[cfg(test)]
 mod tests {
     use super::*;

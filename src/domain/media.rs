@@ -167,6 +167,8 @@ pub struct MediaFile {
     pub seed_sample: Option<String>,
 }
 
+super::registry::owned!(MediaFile);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,30 @@ wire_enum!(
     PauseScope { Organization => "organization", Platform => "platform" }
 );
 
+/// Anything that belongs to one organization, and so is inside or outside a caller's reach.
+pub trait Owned {
+    fn org_id(&self) -> &str;
+}
+
+macro_rules! owned {
+    ($($t:ty),+) => {
+        $(impl $crate::domain::registry::Owned for $t {
+            fn org_id(&self) -> &str {
+                &self.org_id
+            }
+        })+
+    };
+}
+pub(crate) use owned;
+
+owned!(
+    Brand,
+    Campaign,
+    PhoneNumber,
+    TollFreeVerification,
+    TrackingDomain
+);
+
 /// Onboarding that is still incomplete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Onboarding {

@@ -6,6 +6,7 @@
 //! a known key counts first, so a read-only key writing is a counted 403, and a key over its limit
 //! gets a 429 before anything else is looked at.
 
+use std::collections::BTreeMap;
 use std::future::{ready, Ready};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -18,6 +19,7 @@ use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
 use super::rate_limit::Decision;
 use crate::app::AppState;
 use crate::domain::keys::{self, Scope};
+use crate::domain::registry::Owned;
 use crate::error::ApiError;
 use crate::store::tree::Reach;
 use crate::store::World;
@@ -42,6 +44,21 @@ impl Caller {
 
     pub fn reaches(&self, world: &World, org_id: &str) -> bool {
         self.reach.contains(world, org_id)
+    }
+
+    /// `table[id]` when the caller reaches its organization; otherwise the same 404 as for an id
+    /// that does not exist, so nothing outside the tree is revealed.
+    pub fn find<'w, T: Owned>(
+        &self,
+        world: &World,
+        table: &'w BTreeMap<String, T>,
+        id: &str,
+        resource: &'static str,
+    ) -> Result<&'w T, ApiError> {
+        table
+            .get(id)
+            .filter(|item| self.reaches(world, item.org_id()))
+            .ok_or(ApiError::NotFound { resource })
     }
 }
 

@@ -41,13 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The list `id` if the caller reaches it; 404 otherwise, exactly as for an unknown id.
 pub fn find<'w>(world: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w ContactList> {
-    world
-        .contact_lists
-        .get(id)
-        .filter(|l| caller.reaches(world, &l.org_id))
-        .ok_or(ApiError::NotFound {
-            resource: "Contact list",
-        })
+    caller.find(world, &world.contact_lists, id, "Contact list")
 }
 
 #[derive(Serialize)]
