@@ -66,9 +66,6 @@ pub enum ApiError {
     EmailEarlyAccess,
     #[error("Missing or invalid control-plane token (Authorization: Bearer <token>)")]
     ControlUnauthorized,
-    /// A 400 with a code of its own (e.g. moving the clock backwards).
-    #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
     /// Any other documented error: its status, code, sentence and optional details.
     #[error("{message}")]
     Coded {
@@ -133,7 +130,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             ApiError::EmailEarlyAccess => "EMAIL_EARLY_ACCESS",
             ApiError::ControlUnauthorized => "UNAUTHORIZED",
-            ApiError::BadRequest { code, .. } | ApiError::Coded { code, .. } => code,
+            ApiError::Coded { code, .. } => code,
             ApiError::Http { status, .. } => match status.as_u16() {
                 400 => "BAD_REQUEST",
                 408 => "REQUEST_TIMEOUT",
@@ -182,9 +179,7 @@ impl ResponseError for ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Validation(_) | ApiError::InvalidJson(_) | ApiError::BadRequest { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::Validation(_) | ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Http { status, .. } | ApiError::Coded { status, .. } => *status,

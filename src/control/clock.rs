@@ -1,6 +1,7 @@
 //! `GET|POST /_sandbox/clock` and `POST /_sandbox/clock/advance`: read, switch mode or scale,
 //! jump forward, or advance — each running every job due by the new time before answering.
 
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -42,10 +43,9 @@ impl ClockView {
 impl From<ClockError> for ApiError {
     fn from(e: ClockError) -> Self {
         match e {
-            ClockError::Backwards { .. } => ApiError::BadRequest {
-                code: "CLOCK_BACKWARDS",
-                message: e.to_string(),
-            },
+            ClockError::Backwards { .. } => {
+                ApiError::coded(StatusCode::BAD_REQUEST, "CLOCK_BACKWARDS", e.to_string())
+            }
             ClockError::BadScale => ApiError::validation("time_scale", e.to_string()),
         }
     }
