@@ -36,6 +36,27 @@ pub enum Command {
         #[arg(value_enum)]
         what: SchemaKind,
     },
+    /// Print the OpenAPI 3.1 document of the /v1 surface (what GET /v1/openapi.json serves).
+    Openapi(DocumentArgs),
+    /// Print a Postman Collection v2.1 of the /v1 surface (what GET /_sandbox/postman.json serves).
+    Postman(DocumentArgs),
+}
+
+/// What the printed documents describe: the examples come from the world of this seed.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DocumentArgs {
+    /// Where the sandbox is reached (the document's server and the hosted sample files).
+    #[arg(long, default_value = "http://127.0.0.1:4010")]
+    pub origin: String,
+    /// Path prefix of the API.
+    #[arg(long, default_value = "/v1")]
+    pub base_path: String,
+    /// Seed of the world the examples are taken from.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Clock start of that world (ids carry it), so the output is the same on every run.
+    #[arg(long, default_value = "2026-01-01T00:00:00Z")]
+    pub clock_start: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -104,6 +125,11 @@ pub struct ServeArgs {
     /// Real seconds a source_url fetch may take.
     #[arg(long, default_value_t = 30)]
     pub fetch_timeout_seconds: u64,
+    /// Fetch source URLs only from loopback hosts (127.0.0.0/8, ::1, localhost), refusing every
+    /// other URL with a 400 before any name is resolved: for CI runs that fuzz the API, so no
+    /// generated URL ever reaches the network.
+    #[arg(long)]
+    pub fetch_loopback_only: bool,
 }
 
 impl ServeArgs {
@@ -170,13 +196,14 @@ impl ServeArgs {
         if self.max_import_rows == 0 || !(1..=600).contains(&self.fetch_timeout_seconds) {
             errors.push("--max-import-rows must be at least 1 and --fetch-timeout-seconds between 1 and 600".into());
         }
-        let sim = crate::app::SimSettings {
+        let sim = crate::state::SimSettings {
             import_rows_per_second: self.import_rows_per_second,
             analysis_numbers_per_second: self.analysis_numbers_per_second,
             media_optimize_seconds: self.media_optimize_seconds,
             max_import_bytes: self.max_import_mb * 1024 * 1024,
             max_import_rows: self.max_import_rows,
             fetch_timeout_seconds: self.fetch_timeout_seconds,
+            fetch_loopback_only: self.fetch_loopback_only,
         };
         let fixtures = match &self.fixtures {
             None => Some(Fixtures::default_world()),
@@ -228,7 +255,7 @@ mod tests {
         argv.extend_from_slice(extra);
         match Cli::try_parse_from(argv).expect("parses").command {
             Command::Serve(a) => a.into_config(),
-            Command::Schema { .. } => panic!("wrong command"),
+            _ => panic!("wrong command"),
         }
     }
 

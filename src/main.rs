@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use pc_sandbox::cli::{Cli, Command, SchemaKind};
+use pc_sandbox::serve::{print_document, DocumentKind};
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
@@ -18,5 +19,7 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Command::Serve(args) => pc_sandbox::serve::run(args).await,
+        Command::Openapi(args) => print_document(DocumentKind::OpenApi, args),
+        Command::Postman(args) => print_document(DocumentKind::Postman, args),
     }
 }

@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::ServeArgs;
+use crate::cli::{DocumentArgs, ServeArgs};
 use crate::domain::time;
+use crate::http::routes::ExampleContext;
+use crate::seed::Fixtures;
 use crate::Sandbox;
 
 pub async fn run(args: ServeArgs) -> ExitCode {
@@ -53,7 +55,7 @@ fn print_banner(sandbox: &Sandbox, host: &str) {
     };
     let base = format!("http://{shown_host}:{port}");
     let api = format!("{base}{}", state.settings.base_path);
-    let clock = state.clock.read();
+    let clock = state.sim.clock.read();
     let limit = match state.global_rate_limit() {
         Some(l) => format!("{} requests / {} s per key", l.limit, l.window_seconds),
         None => "off".into(),
@@ -72,7 +74,7 @@ fn print_banner(sandbox: &Sandbox, host: &str) {
         time::format(clock.now),
     ));
     out.push_str("API keys of the seeded world:\n");
-    let world = state.store.read();
+    let world = state.sim.store.read();
     let mut root_key = None;
     for key in world
         .keys
@@ -101,4 +103,39 @@ fn print_banner(sandbox: &Sandbox, host: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
+}
+
+/// Which document `print_document` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    OpenApi,
+    Postman,
+}
+
+/// `pc-sandbox openapi|postman`: builds the document from the same route registry and a world of
+/// the given seed, and prints it (pretty JSON).
+pub fn print_document(kind: DocumentKind, args: DocumentArgs) -> ExitCode {
+    let Some(start) = time::parse_rfc3339(&args.clock_start) else {
+        eprintln!(
+            "error: --clock-start {:?} is not an RFC 3339 timestamp",
+            args.clock_start
+        );
+        return ExitCode::from(2);
+    };
+    let world = crate::seed::generate(&Fixtures::default_world(), args.seed, start);
+    let ctx = ExampleContext {
+        world: &world,
+        origin: args.origin.trim_end_matches('/'),
+    };
+    let ops = crate::app::api_routes().into_operations();
+    let doc = match kind {
+        DocumentKind::OpenApi => crate::openapi::document(&ops, &ctx, &args.base_path),
+        DocumentKind::Postman => crate::openapi::collection(&ops, &ctx, &args.base_path),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    if writeln!(stdout, "{text}").is_err() {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }

@@ -4,17 +4,32 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::cache::{cached, write_data};
-use super::query::Query;
-use super::resource;
+use super::cache::cached;
+use crate::access::Caller;
 use crate::domain::time;
-use crate::error::ApiResult;
-use crate::middleware::gate::Caller;
+use crate::error::{ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{write_data, Query};
 use crate::store::World;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/organizations", "GET").route(web::get().to(list_organizations)))
-        .service(resource("/hierarchy", "GET").route(web::get().to(get_hierarchy)));
+pub fn configure(r: &mut Routes) {
+    r.tag("Organizations")
+        .get("/organizations", list_organizations)
+        .op(
+            "listOrganizations",
+            "List the organizations the key reaches",
+        )
+        .describe("The key's organization and every descendant, in tree order.")
+        .ok::<Vec<OrganizationView<'static>>>();
+    r.get("/hierarchy", get_hierarchy)
+        .op("getHierarchy", "Get the organization tree")
+        .describe("A recursive camelCase tree with brands and campaigns.")
+        .query::<String>(
+            "organizationId",
+            "The organization at the top of the returned tree (default: the key's).",
+        )
+        .ok::<HierarchyNodeView<'static>>()
+        .errors(&[Code::OrgAccessDenied]);
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -30,7 +45,7 @@ pub struct OrganizationView<'a> {
 async fn list_organizations(
     req: HttpRequest,
     caller: Caller,
-    state: web::Data<crate::app::AppState>,
+    state: web::Data<crate::state::AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
     cached(&state, &caller, &req, |world, buf| {
@@ -148,7 +163,7 @@ fn node<'w>(world: &'w World, org_id: &str, is_top: bool) -> Option<HierarchyNod
 async fn get_hierarchy(
     req: HttpRequest,
     caller: Caller,
-    state: web::Data<crate::app::AppState>,
+    state: web::Data<crate::state::AppState>,
 ) -> ApiResult<HttpResponse> {
     let mut q = Query::parse(req.query_string(), &["organizationId"]);
     let org = q.string("organizationId");

@@ -3,15 +3,14 @@
 //! caller's tree (403 for an organization outside it, 404 for a brand outside it) and against each
 //! other (400 `BRAND_ORG_MISMATCH`).
 
-use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use reqwest::Url;
 
-use super::body::Body;
-use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::middleware::gate::Caller;
+use crate::access::Caller;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::Body;
 use crate::sim::fetch::{self, FetchError, Limits};
+use crate::state::AppState;
 use crate::store::World;
 
 /// Takes `source_url` from `body`: a URL the sandbox may fetch, or a field error.
@@ -56,8 +55,7 @@ pub fn resolve(
     let org = match (&organization_id, brand) {
         (Some(org), Some(b)) if *org != b.org_id => {
             return Err(ApiError::coded(
-                StatusCode::BAD_REQUEST,
-                "BRAND_ORG_MISMATCH",
+                Code::BrandOrgMismatch,
                 format!("brand {} belongs to another organization than {org}", b.id),
             ))
         }

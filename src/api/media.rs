@@ -7,34 +7,132 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::body::Body;
-use super::query::Query;
-use super::registrations::OrgBrandFilter;
-use super::{imports, ok, resource, respond};
-use crate::app::AppState;
+use super::{examples, imports};
+use crate::access::{Caller, OrgBrandFilter};
 use crate::domain::ids::{new_id, Kind};
 use crate::domain::media::{self, MediaFile, MediaStatus, MediaUsage};
-use crate::domain::registry::WireEnum;
-use crate::domain::time::{self, Millis};
-use crate::error::{ApiError, ApiResult};
-use crate::middleware::gate::Caller;
+use crate::domain::time;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{ok, respond, Body, Query};
 use crate::sim::fetch::Limits;
 use crate::sim::jobs::Job;
+use crate::state::AppState;
 use crate::store::World;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/media", "GET, POST")
-            .route(web::get().to(list_media))
-            .route(web::post().to(import_media)),
-    )
-    .service(
-        resource("/media/{id}", "GET, DELETE")
-            .route(web::get().to(get_media))
-            .route(web::delete().to(delete_media)),
-    );
+pub fn configure(r: &mut Routes) {
+    r.tag("Media")
+        .get("/media", list_media)
+        .op("listMedia", "List media files")
+        .query::<String>(
+            "organization_id",
+            "Only files of exactly this organization.",
+        )
+        .query::<String>("brand_id", "Only files of this brand.")
+        .ok::<Vec<MediaItem>>()
+        .errors(&[Code::OrgAccessDenied]);
+    r.post("/media", import_media)
+        .op("importMedia", "Import a media file from a URL")
+        .describe(
+            "The sandbox fetches `source_url`, checks the type against the bytes and the size \
+             against the usage, then optimizes on the sandbox clock; a ready file's `url` serves \
+             the same bytes for its whole life.",
+        )
+        .body::<ImportMediaRequest>(examples::import_media_body)
+        .answers::<ImportMediaAnswer>(202)
+        .errors(&[
+            Code::OrgAccessDenied,
+            Code::NotFound,
+            Code::BrandOrgMismatch,
+        ]);
+    r.get("/media/{id}", get_media)
+        .op("getMedia", "Get a media file")
+        .path_param("id", "Media file id", examples::media_id)
+        .ok::<MediaDetail>();
+    r.delete("/media/{id}", delete_media)
+        .op("deleteMedia", "Delete a media file")
+        .path_param("id", "Media file id", examples::deletable_media_id)
+        .ok::<MediaDeleted>();
+}
+
+/// `ImportMediaRequest`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ImportMediaRequest {
+    /// An http(s) URL of the file (its extension gives the expected type).
+    #[schemars(length(min = 1, max = 4096))]
+    source_url: String,
+    /// Default: the key's organization (or the brand's).
+    organization_id: Option<String>,
+    /// Not allowed with `usage: email_asset` (email assets are organization-scoped).
+    brand_id: Option<String>,
+    /// Default: the URL's file name.
+    #[schemars(length(min = 1, max = 255))]
+    name: Option<String>,
+    /// Default `mms`.
+    usage: Option<MediaUsage>,
+}
+
+/// `ImportMediaResult`.
+#[derive(Serialize, JsonSchema)]
+pub struct ImportMediaAnswer {
+    media_id: String,
+    status: MediaStatus,
+    uploaded_via_api: bool,
+    file_size_bytes: u64,
+    name: String,
+}
+
+/// A row of `GET /media`.
+#[derive(Serialize, JsonSchema)]
+pub struct MediaItem {
+    id: String,
+    name: String,
+    brand_id: Option<String>,
+    brand_name: Option<String>,
+    org_id: String,
+    org_name: String,
+    created_at: String,
+    /// The stable URL once ready; null before.
+    url: Option<String>,
+    storage_key: Option<String>,
+    file_size_bytes: u64,
+    content_type: Option<String>,
+    status: MediaStatus,
+    uploaded_via_api: bool,
+    usage: MediaUsage,
+}
+
+/// `MediaFileDetail`.
+#[derive(Serialize, JsonSchema)]
+pub struct MediaDetail {
+    media_id: String,
+    organization_id: String,
+    brand_id: Option<String>,
+    name: String,
+    status: MediaStatus,
+    content_type: Option<String>,
+    file_size_bytes: u64,
+    storage_key: Option<String>,
+    url: Option<String>,
+    uploaded_via_api: bool,
+    created_at: String,
+    optimized_at: Option<String>,
+    usage: MediaUsage,
+    /// Why the import failed (a sandbox addition).
+    failure_reason: Option<String>,
+}
+
+/// The answer of a delete.
+#[derive(Serialize, JsonSchema)]
+pub struct MediaDeleted {
+    media_id: String,
+    name: String,
+    deleted: bool,
 }
 
 /// The public URL of a ready file: served by the sandbox itself, stable for the file's life.
@@ -56,42 +154,49 @@ fn find<'w>(world: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w MediaF
     caller.find(world, &world.media, id, "Media file")
 }
 
-fn item(req: &HttpRequest, world: &World, m: &MediaFile) -> Value {
-    json!({
-        "id": m.id,
-        "name": m.name,
-        "brand_id": m.brand_id,
-        "brand_name": m.brand_id.as_deref().and_then(|b| world.brands.get(b)).map(|b| b.name.as_str()),
-        "org_id": m.org_id,
-        "org_name": world.org_name(&m.org_id),
-        "created_at": time::format(m.created_at),
-        "url": url_of(req, m),
-        "storage_key": m.storage_key,
-        "file_size_bytes": m.file_size_bytes,
-        "content_type": m.content_type,
-        "status": m.status.as_str(),
-        "uploaded_via_api": m.uploaded_via_api,
-        "usage": m.usage.as_str(),
-    })
+fn item(req: &HttpRequest, world: &World, m: &MediaFile) -> MediaItem {
+    MediaItem {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        brand_id: m.brand_id.clone(),
+        brand_name: m
+            .brand_id
+            .as_deref()
+            .and_then(|b| world.brands.get(b))
+            .map(|b| b.name.clone()),
+        org_id: m.org_id.clone(),
+        org_name: world.org_name(&m.org_id).to_string(),
+        created_at: time::format(m.created_at),
+        url: url_of(req, m),
+        storage_key: m.storage_key.clone(),
+        file_size_bytes: m.file_size_bytes,
+        content_type: m.content_type.clone(),
+        status: m.status,
+        uploaded_via_api: m.uploaded_via_api,
+        usage: m.usage,
+    }
 }
 
-fn detail(req: &HttpRequest, m: &MediaFile) -> Value {
-    json!({
-        "media_id": m.id,
-        "organization_id": m.org_id,
-        "brand_id": m.brand_id,
-        "name": m.name,
-        "status": m.status.as_str(),
-        "content_type": m.content_type,
-        "file_size_bytes": m.file_size_bytes,
-        "storage_key": m.storage_key,
-        "url": url_of(req, m),
-        "uploaded_via_api": m.uploaded_via_api,
-        "created_at": time::format(m.created_at),
-        "optimized_at": m.optimized_at.filter(|_| m.status == MediaStatus::Ready).map(time::format),
-        "usage": m.usage.as_str(),
-        "failure_reason": m.failure_reason,
-    })
+fn detail(req: &HttpRequest, m: &MediaFile) -> MediaDetail {
+    MediaDetail {
+        media_id: m.id.clone(),
+        organization_id: m.org_id.clone(),
+        brand_id: m.brand_id.clone(),
+        name: m.name.clone(),
+        status: m.status,
+        content_type: m.content_type.clone(),
+        file_size_bytes: m.file_size_bytes,
+        storage_key: m.storage_key.clone(),
+        url: url_of(req, m),
+        uploaded_via_api: m.uploaded_via_api,
+        created_at: time::format(m.created_at),
+        optimized_at: m
+            .optimized_at
+            .filter(|_| m.status == MediaStatus::Ready)
+            .map(time::format),
+        usage: m.usage,
+        failure_reason: m.failure_reason.clone(),
+    }
 }
 
 async fn list_media(
@@ -100,9 +205,9 @@ async fn list_media(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let filter = OrgBrandFilter::parse(req.query_string())?;
-    let world = state.store.read();
+    let world = state.sim.store.read();
     filter.check(&world, &caller)?;
-    let items: Vec<Value> = world
+    let items: Vec<MediaItem> = world
         .media
         .values()
         .rev()
@@ -119,7 +224,7 @@ async fn get_media(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let world = state.store.read();
+    let world = state.sim.store.read();
     Ok(ok(detail(&req, find(&world, &caller, &path)?)))
 }
 
@@ -130,7 +235,7 @@ async fn delete_media(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let mut world = state.store.write();
+    let mut world = state.sim.store.write();
     find(&world, &caller, &path)?;
     // Projects that attach a file will block its deletion with 409 MEDIA_IN_USE once projects
     // exist; until then no file is referenced.
@@ -141,10 +246,12 @@ async fn delete_media(
             resource: "Media file",
         })?;
     drop(world);
-    state.files.delete_media(&m.id);
-    Ok(ok(
-        json!({ "media_id": m.id, "name": m.name, "deleted": true }),
-    ))
+    state.sim.files.delete_media(&m.id);
+    Ok(ok(MediaDeleted {
+        media_id: m.id,
+        name: m.name,
+        deleted: true,
+    }))
 }
 
 /// The last path segment of a URL, percent-decoded, as a file name.
@@ -180,7 +287,7 @@ async fn import_media(
     body.finish()?;
     let url = url.ok_or_else(|| ApiError::validation("source_url", "is required"))?;
     let (org_id, brand_id) =
-        imports::resolve(&state.store.read(), &caller, organization_id, brand_id)?;
+        imports::resolve(&state.sim.store.read(), &caller, organization_id, brand_id)?;
     let url_name = file_name_of(&url);
     let name = name
         .or_else(|| url_name.clone())
@@ -195,31 +302,29 @@ async fn import_media(
         // Enough to measure an oversized file and say by how much.
         max_bytes: media::EMAIL_ASSET_MAX_BYTES * 5,
         timeout: Duration::from_secs(sim.fetch_timeout_seconds),
+        loopback_only: sim.fetch_loopback_only,
     };
     let fetched = imports::fetch_source(&state, url.clone(), limits).await?;
     // A file that was fetched is measured even when it is then refused.
     let measured = fetched.as_ref().map_or(0, |b| b.len() as u64);
     let checked = fetched.and_then(|b| media::check(name_kind, &b, usage).map(|k| (k, b)));
 
-    let now = state.clock.now();
-    let mut world = state.store.write();
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
     let id = new_id(Kind::Media, now, &mut world.rng);
     let (status, size, stored_name, reason, ready_at) = match &checked {
         Ok((kind, b)) => {
             let size = b.len() as u64;
-            let seconds = sim.media_optimize_seconds + size / 1_048_576;
-            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-            let stored = format!(
-                "{}.{}",
-                crate::domain::contacts::tag_of_header(stem).replace('_', "-"),
-                kind.extension()
-            );
+            let ready_at = now.saturating_add(crate::sim::media::optimize_millis(
+                size,
+                sim.media_optimize_seconds,
+            ));
             (
                 MediaStatus::Optimizing,
                 size,
-                Some(stored),
+                Some(media::stored_name(&name, *kind)),
                 None,
-                Some(now + seconds as Millis * 1000),
+                Some(ready_at),
             )
         }
         Err(why) => (MediaStatus::Failed, measured, None, Some(why.clone()), None),
@@ -247,8 +352,8 @@ async fn import_media(
     world.media.insert(id.clone(), record);
     drop(world);
     if let (Ok((_, b)), Some(at)) = (checked, ready_at) {
-        state.files.put_media(&id, b);
-        state.scheduler.schedule(
+        state.sim.files.put_media(&id, b);
+        state.sim.scheduler.schedule(
             at,
             Job::MediaReady {
                 media_id: id.clone(),
@@ -257,12 +362,12 @@ async fn import_media(
     }
     Ok(respond(
         StatusCode::ACCEPTED,
-        json!({
-            "media_id": id,
-            "status": "optimizing",
-            "uploaded_via_api": true,
-            "file_size_bytes": size,
-            "name": name,
-        }),
+        ImportMediaAnswer {
+            media_id: id,
+            status: MediaStatus::Optimizing,
+            uploaded_via_api: true,
+            file_size_bytes: size,
+            name,
+        },
     ))
 }

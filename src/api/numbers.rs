@@ -5,19 +5,29 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::cache::{cached, write_data};
-use super::query::Query;
-use super::registrations::{org_filter, visible};
-use super::resource;
-use crate::app::AppState;
-use crate::domain::registry::{Channel, OwnerType, PhoneNumber, WireEnum};
+use super::cache::cached;
+use crate::access::{org_filter, visible, Caller};
+use crate::domain::registry::{Channel, OwnerType, PhoneNumber};
 use crate::domain::time;
-use crate::error::ApiResult;
-use crate::middleware::gate::Caller;
+use crate::domain::wire::WireEnum;
+use crate::error::{ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{write_data, Query};
+use crate::state::AppState;
 use crate::store::World;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/phone-numbers", "GET").route(web::get().to(list_phone_numbers)));
+pub fn configure(r: &mut Routes) {
+    r.tag("Phone numbers")
+        .get("/phone-numbers", list_phone_numbers)
+        .op("listPhoneNumbers", "List phone numbers")
+        .describe("Owned numbers, plus a `shared: true` row for each number an ancestor lends down (under its nickname).")
+        .query::<String>("organization_id", "Only numbers of exactly this organization.")
+        .query::<String>("brand_id", "Only numbers of this brand's campaigns.")
+        .query::<String>("campaign_id", "Only numbers of this campaign.")
+        .query::<Channel>("channel", "Only numbers of this channel.")
+        .query::<OwnerType>("owner_type", "Only numbers of this owner type.")
+        .ok::<Vec<PhoneNumberView<'static>>>()
+        .errors(&[Code::OrgAccessDenied]);
 }
 
 #[derive(Serialize, JsonSchema)]

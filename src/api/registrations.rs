@@ -5,80 +5,52 @@ use chrono_tz::America::Los_Angeles;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::cache::{cached, write_data};
-use super::query::Query;
-use super::{ok, resource};
-use crate::app::AppState;
+use super::cache::cached;
+use super::examples;
+use crate::access::{org_filter, visible, Caller, OrgBrandFilter};
 use crate::domain::registry::{Brand, Campaign};
 use crate::domain::time;
-use crate::error::ApiResult;
-use crate::middleware::gate::Caller;
+use crate::error::{ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{ok, write_data, Query};
+use crate::state::AppState;
 use crate::store::{tree, World};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/brands", "GET").route(web::get().to(list_brands)))
-        .service(resource("/campaigns", "GET").route(web::get().to(list_campaigns)))
-        .service(
-            resource("/campaigns/{id}/throughput", "GET").route(web::get().to(campaign_throughput)),
+pub fn configure(r: &mut Routes) {
+    r.tag("Brands")
+        .get("/brands", list_brands)
+        .op("listBrands", "List brands")
+        .query::<String>(
+            "organization_id",
+            "Only brands of exactly this organization.",
         )
-        .service(resource("/tracking-domains", "GET").route(web::get().to(list_tracking_domains)));
-}
-
-/// Resolves an optional `organization_id` filter: a 403 when it is outside the caller's tree.
-pub fn org_filter(
-    world: &World,
-    caller: &Caller,
-    org: Option<String>,
-) -> ApiResult<Option<String>> {
-    if let Some(id) = &org {
-        caller.check_org_filter(world, id)?;
-    }
-    Ok(org)
-}
-
-/// The `organization_id` and `brand_id` filters of a list read (campaigns, contact lists, media).
-pub struct OrgBrandFilter {
-    org: Option<String>,
-    brand: Option<String>,
-}
-
-impl OrgBrandFilter {
-    /// Parses a query that takes exactly these two filters.
-    pub fn parse(query: &str) -> ApiResult<OrgBrandFilter> {
-        let mut q = Query::parse(query, &["organization_id", "brand_id"]);
-        let org = q.string("organization_id");
-        let brand = q.string("brand_id");
-        q.finish()?;
-        Ok(OrgBrandFilter { org, brand })
-    }
-
-    /// A 403 when the organization filter is outside the caller's tree.
-    pub fn check(&self, world: &World, caller: &Caller) -> ApiResult<()> {
-        match &self.org {
-            Some(id) => caller.check_org_filter(world, id),
-            None => Ok(()),
-        }
-    }
-
-    /// Whether a row of `org_id` and `brand_id` passes the caller's reach and both filters.
-    pub fn admits(
-        &self,
-        world: &World,
-        caller: &Caller,
-        org_id: &str,
-        brand_id: Option<&str>,
-    ) -> bool {
-        visible(world, caller, self.org.as_deref(), org_id)
-            && self.brand.as_deref().is_none_or(|b| Some(b) == brand_id)
-    }
-}
-
-/// Whether a row owned by `row_org` passes the caller's reach and the optional org filter.
-pub fn visible(world: &World, caller: &Caller, filter: Option<&str>, row_org: &str) -> bool {
-    match filter {
-        Some(f) => f == row_org,
-        None => caller.reaches(world, row_org),
-    }
+        .ok::<Vec<BrandView<'static>>>()
+        .errors(&[Code::OrgAccessDenied]);
+    r.tag("Campaigns")
+        .get("/campaigns", list_campaigns)
+        .op("listCampaigns", "List 10DLC campaigns")
+        .query::<String>(
+            "organization_id",
+            "Only campaigns of exactly this organization.",
+        )
+        .query::<String>("brand_id", "Only campaigns of this brand.")
+        .ok::<Vec<CampaignView<'static>>>()
+        .errors(&[Code::OrgAccessDenied]);
+    r.get("/campaigns/{id}/throughput", campaign_throughput)
+        .op(
+            "getCampaignThroughput",
+            "Get a campaign's carrier throughput",
+        )
+        .describe("T-Mobile daily cap and AT&T rate lanes, with today's usage (Pacific day).")
+        .path_param("id", "Campaign id", examples::campaign_id)
+        .ok::<ThroughputView<'static>>();
+    r.tag("Tracking domains")
+        .get("/tracking-domains", list_tracking_domains)
+        .op("listTrackingDomains", "List tracking domains")
+        .describe("Domains owned in the key's tree (`source: own`) and those shared down to it (`source: inherited`).")
+        .query::<String>("organization_id", "See the domains from this organization's perspective.")
+        .ok::<Vec<TrackingDomainView<'static>>>()
+        .errors(&[Code::OrgAccessDenied]);
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -247,8 +219,8 @@ async fn campaign_throughput(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let now = state.clock.now();
-    let world = state.store.read();
+    let now = state.sim.clock.now();
+    let world = state.sim.store.read();
     let campaign = caller.find(&world, &world.campaigns, &path, "Campaign")?;
     Ok(ok(throughput(&world, campaign, now)))
 }

@@ -5,24 +5,40 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::cache::{cached, write_data};
-use super::query::Query;
-use super::registrations::{org_filter, visible};
-use super::resource;
-use crate::app::AppState;
-use crate::domain::registry::{TfvStatus, TollFreeVerification, WireEnum};
+use super::cache::cached;
+use super::examples;
+use crate::access::{org_filter, visible, Caller};
+use crate::domain::registry::{TfvStatus, TollFreeVerification};
 use crate::domain::time;
-use crate::error::ApiResult;
-use crate::middleware::gate::Caller;
+use crate::domain::wire::WireEnum;
+use crate::error::{ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{write_data, Query};
+use crate::state::AppState;
 use crate::store::World;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/toll-free-verifications", "GET").route(web::get().to(list_verifications)),
-    )
-    .service(
-        resource("/toll-free-verifications/{id}", "GET").route(web::get().to(get_verification)),
-    );
+pub fn configure(r: &mut Routes) {
+    r.tag("Toll-free verifications")
+        .get("/toll-free-verifications", list_verifications)
+        .op("listTollFreeVerifications", "List toll-free verifications")
+        .query::<String>(
+            "organization_id",
+            "Only verifications of exactly this organization.",
+        )
+        .query::<TfvStatus>(
+            "status",
+            "Only verifications in this status (carrier casing).",
+        )
+        .ok::<Vec<TollFreeVerificationView<'static>>>()
+        .errors(&[Code::OrgAccessDenied]);
+    r.get("/toll-free-verifications/{id}", get_verification)
+        .op("getTollFreeVerification", "Get a toll-free verification")
+        .path_param(
+            "id",
+            "Toll-free verification id",
+            examples::toll_free_verification_id,
+        )
+        .ok::<TollFreeVerificationDetailView<'static>>();
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -1,25 +1,38 @@
 //! `GET|POST /_sandbox/clock` and `POST /_sandbox/clock/advance`: read, switch mode or scale,
 //! jump forward, or advance — each running every job due by the new time before answering.
 
-use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::api::body::Body;
-use crate::api::{ok, resource};
-use crate::app::AppState;
 use crate::domain::time::{self, Millis};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::routes::{ExampleContext, Routes};
+use crate::http::{ok, Body};
 use crate::sim::clock::{ClockError, ClockMode};
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/clock", "GET, POST")
-            .route(web::get().to(get_clock))
-            .route(web::post().to(set_clock)),
-    )
-    .service(resource("/clock/advance", "POST").route(web::post().to(advance)));
+fn advance_example(_: &ExampleContext) -> Option<serde_json::Value> {
+    Some(serde_json::json!({ "seconds": 3600 }))
+}
+
+pub fn configure(r: &mut Routes) {
+    r.tag("Clock")
+        .get("/clock", get_clock)
+        .op("getClock", "The sandbox clock")
+        .ok::<serde_json::Value>();
+    r.post("/clock", set_clock)
+        .op("setClock", "Switch mode or scale, or jump forward")
+        .ok::<serde_json::Value>()
+        .errors(&[Code::ClockBackwards, Code::ValidationError]);
+    r.post("/clock/advance", advance)
+        .op(
+            "advanceClock",
+            "Advance the clock and run everything due by then",
+        )
+        .optional_body::<serde_json::Value>(advance_example)
+        .ok::<serde_json::Value>()
+        .errors(&[Code::ClockBackwards, Code::ValidationError]);
 }
 
 #[derive(Serialize)]
@@ -31,7 +44,7 @@ pub struct ClockView {
 
 impl ClockView {
     pub fn of(state: &AppState) -> Self {
-        let r = state.clock.read();
+        let r = state.sim.clock.read();
         ClockView {
             now: time::format(r.now),
             mode: r.mode.as_str(),
@@ -43,9 +56,7 @@ impl ClockView {
 impl From<ClockError> for ApiError {
     fn from(e: ClockError) -> Self {
         match e {
-            ClockError::Backwards { .. } => {
-                ApiError::coded(StatusCode::BAD_REQUEST, "CLOCK_BACKWARDS", e.to_string())
-            }
+            ClockError::Backwards { .. } => ApiError::coded(Code::ClockBackwards, e.to_string()),
             ClockError::BadScale => ApiError::validation("time_scale", e.to_string()),
         }
     }
@@ -83,13 +94,13 @@ async fn set_clock(
     let now = timestamp(&mut body, "now");
     body.finish()?;
     if let Some(to) = now {
-        state.advance_to(to)?;
+        state.sim.advance_to(to).await?;
     }
     if let Some(scale) = scale {
-        state.clock.set_scale(scale)?;
+        state.sim.clock.set_scale(scale)?;
     }
     if let Some(mode) = mode {
-        state.clock.set_mode(mode);
+        state.sim.clock.set_mode(mode);
     }
     Ok(ok(ClockView::of(&state)))
 }
@@ -111,10 +122,10 @@ async fn advance(
     body.finish()?;
     match (seconds, to) {
         (Some(s), _) => {
-            state.advance_by((s * 1000.0).round() as Millis);
+            state.sim.advance_by((s * 1000.0).round() as Millis).await;
         }
         (_, Some(t)) => {
-            state.advance_to(t)?;
+            state.sim.advance_to(t).await?;
         }
         _ => {}
     }

@@ -4,33 +4,65 @@
 //! `/_sandbox/media/{id}/{file}`, the stable URL the media endpoints hand out.
 
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::api::query::Query;
-use crate::api::{ok, resource};
-use crate::app::AppState;
 use crate::domain::media::{Kind, MediaStatus};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::ok;
+use crate::http::routes::{ExampleContext, Routes};
+use crate::http::Query;
+use crate::state::AppState;
 use crate::store::files::HostedFile;
 
 /// Largest file `PUT /_sandbox/files/{name}` accepts.
 pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/files", "GET").route(web::get().to(list_files)))
-        .service(
-            resource("/files/{name}", "GET, PUT, DELETE")
-                .app_data(web::PayloadConfig::new(MAX_FILE_BYTES))
-                .route(web::get().to(get_file))
-                .route(web::put().to(put_file))
-                .route(web::delete().to(delete_file)),
-        )
-        .service(resource("/media/{id}/{file}", "GET").route(web::get().to(get_media_bytes)));
+fn file_name(_: &ExampleContext) -> Option<Value> {
+    Some(Value::String("contacts-clean.csv".into()))
+}
+
+fn no_example(_: &ExampleContext) -> Option<Value> {
+    None
+}
+
+pub fn configure(r: &mut Routes) {
+    r.tag("Hosted files")
+        .get("/files", list_files)
+        .op("listFiles", "List hosted files and bundled samples")
+        .ok::<Vec<Value>>();
+    r.get("/files/{name}", get_file)
+        .op("getFile", "Download a hosted file (presigned-style URL)")
+        .path_param("name", "File name", file_name)
+        .body_limit(MAX_FILE_BYTES)
+        .file(200, "application/octet-stream")
+        .errors(&[
+            Code::NotFound,
+            Code::SignatureDoesNotMatch,
+            Code::SignatureRequired,
+        ]);
+    r.put("/files/{name}", put_file)
+        .op("putFile", "Host the request body under a name")
+        .path_param("name", "File name", file_name)
+        .raw_body("application/octet-stream")
+        .body_limit(MAX_FILE_BYTES)
+        .ok::<Value>()
+        .errors(&[Code::ValidationError, Code::PayloadTooLarge]);
+    r.delete("/files/{name}", delete_file)
+        .op("deleteFile", "Delete an uploaded file")
+        .path_param("name", "File name", file_name)
+        .ok::<Value>()
+        .errors(&[Code::NotFound]);
+    r.tag("Media files")
+        .get("/media/{id}/{file}", get_media_bytes)
+        .op("getMediaBytes", "The stable URL of a ready media file")
+        .path_param("id", "Media file id", no_example)
+        .path_param("file", "Stored file name", no_example)
+        .file(200, "application/octet-stream")
+        .errors(&[Code::NotFound]);
 }
 
 fn valid_name(name: &str) -> bool {
@@ -104,10 +136,10 @@ async fn put_file(
     let file = HostedFile {
         bytes,
         content_type,
-        created_at: state.clock.now(),
+        created_at: state.sim.clock.now(),
         bundled: false,
     };
-    state.files.put(&name, file.clone());
+    state.sim.files.put(&name, file.clone());
     Ok(ok(describe(&req, &state, &name, &file)))
 }
 
@@ -135,19 +167,18 @@ async fn get_file(
     match given {
         Some(sig) if sig != signature(&state, &name) => {
             return Err(ApiError::coded(
-                StatusCode::FORBIDDEN,
-                "SIGNATURE_DOES_NOT_MATCH",
+                Code::SignatureDoesNotMatch,
                 "the X-Amz-Signature of this URL is not valid for this file",
             ))
         }
         None if must_sign => return Err(ApiError::coded(
-            StatusCode::FORBIDDEN,
-            "SIGNATURE_REQUIRED",
+            Code::SignatureRequired,
             "with a control token set, hosted files are served only through their presigned url",
         )),
         _ => {}
     }
     let file = state
+        .sim
         .files
         .get(&name)
         .ok_or(ApiError::NotFound { resource: "File" })?;
@@ -160,7 +191,7 @@ async fn delete_file(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    if state.files.delete(&path) {
+    if state.sim.files.delete(&path) {
         Ok(ok(json!({ "name": path.into_inner(), "deleted": true })))
     } else {
         Err(ApiError::NotFound {
@@ -171,6 +202,7 @@ async fn delete_file(
 
 async fn list_files(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let files: Vec<Value> = state
+        .sim
         .files
         .list()
         .iter()
@@ -185,7 +217,7 @@ async fn get_media_bytes(
 ) -> ApiResult<HttpResponse> {
     let (id, file) = path.into_inner();
     let content_type = {
-        let world = state.store.read();
+        let world = state.sim.store.read();
         world
             .media
             .get(&id)
@@ -197,7 +229,7 @@ async fn get_media_bytes(
             })?;
         Kind::from_name(&file).map_or("application/octet-stream", Kind::content_type)
     };
-    let bytes = state.files.media(&id).ok_or(ApiError::NotFound {
+    let bytes = state.sim.files.media(&id).ok_or(ApiError::NotFound {
         resource: "Media file",
     })?;
     Ok(HttpResponse::Ok()

@@ -6,14 +6,14 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::api::body::Body;
-use crate::api::{ok, resource, respond};
-use crate::app::AppState;
 use crate::domain::ids;
 use crate::domain::keys::{ApiKey, KeyRole, RateLimitSpec, Scope};
-use crate::domain::registry::WireEnum;
 use crate::domain::time;
+use crate::domain::wire::WireEnum;
 use crate::error::{ApiError, ApiResult};
+use crate::http::routes::{ExampleContext, Routes};
+use crate::http::{ok, respond, Body};
+use crate::state::AppState;
 
 impl WireEnum for Scope {
     const ALL: &'static [Self] = &[Scope::Read, Scope::Write];
@@ -22,13 +22,29 @@ impl WireEnum for Scope {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/keys", "GET, POST")
-            .route(web::get().to(list_keys))
-            .route(web::post().to(create_key)),
-    )
-    .service(resource("/keys/{key}/revoke", "POST").route(web::post().to(revoke_key)));
+fn key_example(_: &ExampleContext) -> Option<serde_json::Value> {
+    Some(serde_json::Value::String(
+        "pc_test_SandboxChildKey000000000".into(),
+    ))
+}
+
+pub fn configure(r: &mut Routes) {
+    r.tag("Keys")
+        .get("/keys", list_keys)
+        .op("listKeys", "Every API key of the world")
+        .ok::<Vec<serde_json::Value>>();
+    r.post("/keys", create_key)
+        .op("createKey", "Mint a key for any organization")
+        .answers::<serde_json::Value>(201)
+        .errors(&[
+            crate::error::Code::ValidationError,
+            crate::error::Code::NotFound,
+        ]);
+    r.post("/keys/{key}/revoke", revoke_key)
+        .op("revokeKey", "Revoke a key")
+        .path_param("key", "The key", key_example)
+        .ok::<serde_json::Value>()
+        .errors(&[crate::error::Code::NotFound]);
 }
 
 #[derive(Serialize)]
@@ -59,7 +75,7 @@ impl<'a> From<&'a ApiKey> for KeyView<'a> {
 }
 
 async fn list_keys(state: web::Data<AppState>) -> HttpResponse {
-    let world = state.store.read();
+    let world = state.sim.store.read();
     let mut keys: Vec<&ApiKey> = world.keys.values().collect();
     keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.key.cmp(&b.key)));
     ok(keys.into_iter().map(KeyView::from).collect::<Vec<_>>())
@@ -88,14 +104,14 @@ async fn create_key(
     }
     let known_org = org
         .as_ref()
-        .is_some_and(|o| state.store.read().orgs.contains_key(o));
+        .is_some_and(|o| state.sim.store.read().orgs.contains_key(o));
     if org.is_some() && !known_org {
         body.reject("organization_id", "no organization with this id");
     }
     body.finish()?;
     let org = org.ok_or_else(|| ApiError::validation("organization_id", "is required"))?;
-    let now = state.clock.now();
-    let mut world = state.store.write();
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
     let key = format!("pc_test_{}", ids::base62(24, &mut world.rng));
     let count = world.keys.len() + 1;
     let mut scopes = scopes.unwrap_or_else(|| vec![Scope::Read, Scope::Write]);
@@ -122,7 +138,7 @@ async fn revoke_key(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut world = state.store.write();
+    let mut world = state.sim.store.write();
     let key = world
         .keys
         .get_mut(path.as_str())

@@ -2,23 +2,40 @@
 //! It is how tests, scenarios and people steer the sandbox: the clock, keys, reset, inspection.
 
 pub mod clock;
+pub mod events;
 pub mod files;
 pub mod keys;
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::api::{ok, resource};
-use crate::app::AppState;
 use crate::domain::keys::RateLimitSpec;
+use crate::http::ok;
+use crate::http::routes::Routes;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health", "GET").route(web::get().to(health)))
-        .service(resource("/info", "GET").route(web::get().to(info)))
-        .service(resource("/reset", "POST").route(web::post().to(reset)));
-    clock::configure(cfg);
-    keys::configure(cfg);
-    files::configure(cfg);
+pub fn configure(r: &mut Routes) {
+    r.tag("Sandbox")
+        .get("/health", health)
+        .op("getHealth", "Liveness (open even with a control token)")
+        .ok::<Value>();
+    r.get("/info", info)
+        .op(
+            "getInfo",
+            "Version, seed, clock, rate limit, counts and pending jobs",
+        )
+        .ok::<Value>();
+    r.post("/reset", reset)
+        .op(
+            "reset",
+            "Back to the seeded world (the clock keeps its time)",
+        )
+        .ok::<Value>();
+    clock::configure(r);
+    keys::configure(r);
+    files::configure(r);
+    events::configure(r);
 }
 
 async fn health() -> HttpResponse {
@@ -52,7 +69,7 @@ struct Info {
 
 fn info_of(state: &AppState) -> Info {
     let counts = {
-        let w = state.store.read();
+        let w = state.sim.store.read();
         Counts {
             organizations: w.orgs.len(),
             brands: w.brands.len(),
@@ -70,9 +87,14 @@ fn info_of(state: &AppState) -> Info {
         clock: clock::ClockView::of(state),
         rate_limit: state.global_rate_limit(),
         counts,
-        pending_jobs: state.scheduler.pending(),
-        next_job_at: state.scheduler.next_due().map(crate::domain::time::format),
+        pending_jobs: state.sim.scheduler.pending(),
+        next_job_at: state
+            .sim
+            .scheduler
+            .next_due()
+            .map(crate::domain::time::format),
         upcoming_jobs: state
+            .sim
             .scheduler
             .list()
             .into_iter()
@@ -91,6 +113,6 @@ async fn info(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn reset(state: web::Data<AppState>) -> HttpResponse {
-    state.reset();
+    state.sim.reset().await;
     ok(info_of(&state))
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::{wire_enum, WireEnum};
 use super::time::Millis;
+use super::wire::{wire_enum, WireEnum};
 
 wire_enum!(ImportStatus { Uploading => "uploading", Processing => "processing", Ready => "ready", Failed => "failed" });
 wire_enum!(AnalysisStatus { NotStarted => "not_started", Processing => "processing", Complete => "complete", Failed => "failed" });
@@ -95,7 +95,7 @@ pub fn is_standard(tag: &str) -> bool {
 }
 
 /// A merge tag offered by a list: which column it reads and whether it is a standard field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MergeTag {
     pub merge_tag: String,
     pub csv_column: String,
@@ -288,7 +288,9 @@ pub struct ContactList {
     pub import: ImportState,
     pub analysis: AnalysisState,
     pub merge_tags: Vec<MergeTag>,
-    pub contacts: Contacts,
+    /// Shared so a download renders from a snapshot without holding the world's lock; the
+    /// rare writer (analysis) copies on write if a download still holds the old one.
+    pub contacts: std::sync::Arc<Contacts>,
     /// Line-type counts of the analyzed contacts.
     pub breakdown: BTreeMap<String, u64>,
 }

@@ -149,7 +149,7 @@ pub fn place(phone: u64) -> (&'static str, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::registry::WireEnum;
+    use crate::domain::wire::WireEnum;
 
     #[test]
     fn magic_numbers_are_fixed_whatever_the_seed() {

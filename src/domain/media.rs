@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::wire_enum;
 use super::time::Millis;
+use super::wire::wire_enum;
 
 wire_enum!(
     /// Where a media file is in its life.
@@ -99,6 +99,24 @@ impl Kind {
     }
 }
 
+/// The file-name part of a ready file's stable URL: the name without its extension as a lowercase
+/// ASCII slug (runs of anything else become one dash, so the URL needs no escaping), and the
+/// extension of what the bytes really are.
+pub fn stored_name(name: &str, kind: Kind) -> String {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let mut slug = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug = if slug.is_empty() { "media" } else { slug };
+    format!("{slug}.{}", kind.extension())
+}
+
 /// The MMS size limit carriers enforce.
 pub const MMS_MAX_BYTES: u64 = 5 * 1024 * 1024;
 /// Email assets are images referenced by templates.
@@ -175,6 +193,21 @@ mod tests {
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F'];
+
+    #[test]
+    fn stored_names_are_ascii_slugs_with_the_real_extension() {
+        assert_eq!(
+            stored_name("GOTV Rally Flyer", Kind::Jpeg),
+            "gotv-rally-flyer.jpg"
+        );
+        assert_eq!(
+            stored_name("Rally_2026.final.PNG", Kind::Png),
+            "rally-2026-final.png"
+        );
+        assert_eq!(stored_name("clip.mov", Kind::Mp4), "clip.mp4");
+        assert_eq!(stored_name("Café Niño", Kind::Jpeg), "caf-ni-o.jpg");
+        assert_eq!(stored_name("???", Kind::Gif), "media.gif");
+    }
 
     #[test]
     fn names_and_bytes_are_recognized() {

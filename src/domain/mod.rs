@@ -10,3 +10,4 @@ pub mod media;
 pub mod phone;
 pub mod registry;
 pub mod time;
+pub mod wire;

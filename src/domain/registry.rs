@@ -8,45 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::time::Millis;
-
-/// An enum as it appears on the wire, with every allowed value, so a query or body parser can
-/// name them all when a value is unknown.
-pub trait WireEnum: Sized + Copy + 'static {
-    const ALL: &'static [Self];
-    fn as_str(self) -> &'static str;
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.as_str() == s)
-    }
-    fn allowed() -> String {
-        Self::ALL
-            .iter()
-            .map(|v| format!("'{}'", v.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// Declares an enum with its wire spellings: serde renames, a JSON Schema, and [`WireEnum`].
-macro_rules! wire_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash,
-            serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-        )]
-        pub enum $name {
-            $(#[serde(rename = $wire)] $variant),+
-        }
-        impl $crate::domain::registry::WireEnum for $name {
-            const ALL: &'static [Self] = &[$($name::$variant),+];
-            fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-        }
-    };
-}
-
-pub(crate) use wire_enum;
+use super::wire::wire_enum;
 
 wire_enum!(
     /// The messaging channel of a phone number.
@@ -224,6 +186,7 @@ pub struct TrackingDomain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::wire::WireEnum;
 
     #[test]
     fn wire_enums_round_trip_and_list_their_values() {

@@ -6,75 +6,18 @@
 //! a known key counts first, so a read-only key writing is a counted 403, and a key over its limit
 //! gets a 429 before anything else is looked at.
 
-use std::collections::BTreeMap;
-use std::future::{ready, Ready};
-
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, Error, HttpMessage};
 
-use super::rate_limit::Decision;
-use crate::app::AppState;
+use crate::access::{Caller, Reach};
 use crate::domain::keys::{self, Scope};
-use crate::domain::registry::Owned;
 use crate::error::ApiError;
-use crate::store::tree::Reach;
-use crate::store::World;
-
-/// Who is calling: the key and the part of the org tree it reaches.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub key: String,
-    pub org_id: String,
-    pub reach: Reach,
-}
-
-impl Caller {
-    /// A 403 unless `org_id` (a filter value) is inside the caller's tree.
-    pub fn check_org_filter(&self, world: &World, org_id: &str) -> Result<(), ApiError> {
-        if self.reach.contains(world, org_id) {
-            Ok(())
-        } else {
-            Err(ApiError::OrgAccessDenied)
-        }
-    }
-
-    pub fn reaches(&self, world: &World, org_id: &str) -> bool {
-        self.reach.contains(world, org_id)
-    }
-
-    /// `table[id]` when the caller reaches its organization; otherwise the same 404 as for an id
-    /// that does not exist, so nothing outside the tree is revealed.
-    pub fn find<'w, T: Owned>(
-        &self,
-        world: &World,
-        table: &'w BTreeMap<String, T>,
-        id: &str,
-        resource: &'static str,
-    ) -> Result<&'w T, ApiError> {
-        table
-            .get(id)
-            .filter(|item| self.reaches(world, item.org_id()))
-            .ok_or(ApiError::NotFound { resource })
-    }
-}
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<Caller>()
-                .cloned()
-                .ok_or(ApiError::InvalidApiKey),
-        )
-    }
-}
+use crate::state::AppState;
+use crate::store::limiter::Decision;
 
 const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
@@ -101,7 +44,7 @@ pub async fn gate(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req.error_response(ApiError::Internal("application state missing".into())));
     };
-    let now_secs = state.clock.now().div_euclid(1000);
+    let now_secs = state.sim.clock.now().div_euclid(1000);
     let global = state.global_rate_limit();
     let presented = req
         .headers()
@@ -110,7 +53,7 @@ pub async fn gate(
         .map(str::trim)
         .filter(|k| keys::is_well_formed(k));
     let found = presented.and_then(|k| {
-        let world = state.store.read();
+        let world = state.sim.store.read();
         world
             .keys
             .get(k)
@@ -121,14 +64,14 @@ pub async fn gate(
         Some((key, true)) => key,
         _ => {
             // Unauthenticated answers carry the global window's headers but count against nothing.
-            let d = global.map(|spec| state.limiter.peek("", spec, now_secs));
+            let d = global.map(|spec| state.sim.limiter.peek("", spec, now_secs));
             return Ok(reject(req, ApiError::InvalidApiKey, d));
         }
     };
     let decision = key
         .rate_limit
         .or(global)
-        .map(|spec| state.limiter.hit(&key.key, spec, now_secs));
+        .map(|spec| state.sim.limiter.hit(&key.key, spec, now_secs));
     if let Some(d) = decision.filter(|d| !d.allowed) {
         let err = ApiError::RateLimited {
             retry_after_secs: d.retry_after,

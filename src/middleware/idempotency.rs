@@ -14,10 +14,10 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use super::gate::Caller;
-use crate::app::AppState;
+use crate::access::Caller;
 use crate::domain::time::DAY;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
 use crate::store::idempotency::{Begin, Fingerprint, StoredResponse};
 
 pub const MAX_KEY_LEN: usize = 255;
@@ -42,6 +42,7 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.state
+                .sim
                 .idempotency
                 .finish(&self.api_key, &self.key, None);
         }
@@ -90,8 +91,12 @@ pub async fn idempotency(
             .map_or_else(|| req.path().to_string(), |p| p.to_string()),
         body_sha256: Sha256::digest(&bytes).into(),
     };
-    let now = state.clock.now();
-    match state.idempotency.begin(&caller.key, &key, fingerprint, now) {
+    let now = state.sim.clock.now();
+    match state
+        .sim
+        .idempotency
+        .begin(&caller.key, &key, fingerprint, now)
+    {
         Begin::Replay(stored) => {
             let mut res =
                 HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
@@ -106,13 +111,12 @@ pub async fn idempotency(
             res.insert_header(("Idempotent-Replayed", "true"));
             Ok(req.into_response(res.body(stored.body)))
         }
-        Begin::InFlight => Ok(req.error_response(ApiError::conflict(
-            "IDEMPOTENCY_KEY_IN_PROGRESS",
+        Begin::InFlight => Ok(req.error_response(ApiError::coded(
+            Code::IdempotencyKeyInProgress,
             "A request with this Idempotency-Key is still in progress; retry when it has finished",
         ))),
         Begin::Reused => Ok(req.error_response(ApiError::coded(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "IDEMPOTENCY_KEY_REUSED",
+            Code::IdempotencyKeyReused,
             "This Idempotency-Key was already used with a different method, path or body",
         ))),
         Begin::Proceed => {
@@ -140,7 +144,7 @@ pub async fn idempotency(
                 body: bytes.clone(),
                 expires_at: now + DAY,
             });
-            state.idempotency.finish(&caller.key, &key, stored);
+            state.sim.idempotency.finish(&caller.key, &key, stored);
             guard.done = true;
             let response = head.set_body(BoxBody::new(bytes));
             Ok(ServiceResponse::new(http_req, response))

@@ -4,5 +4,4 @@
 pub mod control_auth;
 pub mod gate;
 pub mod idempotency;
-pub mod rate_limit;
 pub mod request_id;

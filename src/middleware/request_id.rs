@@ -9,8 +9,8 @@ use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, ResponseError};
 
-use crate::app::AppState;
 use crate::error::{from_framework, ApiError, REQUEST_ID};
+use crate::state::AppState;
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -511,13 +511,11 @@ impl Fixtures {
                     errors.push(format!("media[{i}].brand: email assets have no brand"));
                 }
             }
-            if !crate::store::files::sample_names().any(|n| n == m.sample) {
+            if !super::samples::names().any(|n| n == m.sample) {
                 errors.push(format!(
                     "media[{i}].sample: {:?} is not a bundled sample ({})",
                     m.sample,
-                    crate::store::files::sample_names()
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    super::samples::names().collect::<Vec<_>>().join(", ")
                 ));
             }
         }

@@ -10,16 +10,17 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::fixtures::{Fixtures, ListFixture, SeedListStatus};
-use crate::domain::contacts::{
-    phone_to_u64, AnalysisState, AnalysisStatus, ContactList, Contacts, ImportState, ImportStatus,
-};
+use crate::domain::contacts::{phone_to_u64, AnalysisState, AnalysisStatus, ImportStatus};
 use crate::domain::ids::{new_id, Kind};
 use crate::domain::lrn;
 use crate::domain::media::{self, MediaFile, MediaStatus, MediaUsage};
 use crate::domain::phone;
-use crate::domain::registry::WireEnum;
 use crate::domain::time::{Millis, DAY, MINUTE};
-use crate::sim::import;
+use crate::sim::{analysis, import};
+
+/// The rate seeded imports are laid out with (they are long finished by the clock start).
+const IMPORT_ROWS_PER_SECOND: u64 = 5_000;
+use crate::store::files::FileStore;
 use crate::store::World;
 
 /// The generated CSV of a seeded list, and the numbers in it that the org has opted out.
@@ -78,6 +79,7 @@ pub fn add(
     rng: &mut ChaCha8Rng,
     start: Millis,
 ) {
+    let files = FileStore::new(super::samples::CATALOG);
     let mut used: HashSet<String> = world
         .phone_numbers
         .values()
@@ -108,7 +110,9 @@ pub fn add(
             None
         };
         let done_at = created_at + 2 * MINUTE;
-        let mut list = ContactList {
+        // The same write rules as a real import and analysis: processing, then ready when the
+        // window passed; an analyzed list is a run started a minute later and completed.
+        let new = import::NewList {
             id: id.clone(),
             org_id,
             brand_id: f.brand.as_ref().map(|b| brand_ids[b].clone()),
@@ -116,55 +120,28 @@ pub fn add(
             created_at,
             imported_via_api: false,
             source_url: None,
-            import: ImportState {
-                status: ImportStatus::Failed,
-                total_rows: None,
-                total_contacts: None,
-                clean_contacts: None,
-                duplicate_count: None,
-                bad_number_count: None,
-                opted_out_count: None,
-                processing_started_at: Some(created_at),
-                processing_completed_at: Some(done_at),
-                failure_reason: f.failure_reason.clone(),
-            },
-            analysis: AnalysisState::default(),
-            merge_tags: Vec::new(),
-            contacts: Contacts::default(),
-            breakdown: Default::default(),
         };
-        if let Some(p) = parsed {
-            list.import = ImportState {
-                status: ImportStatus::Ready,
-                total_rows: Some(p.total_rows),
-                total_contacts: Some(p.total_contacts),
-                clean_contacts: Some(p.clean_contacts),
-                duplicate_count: Some(p.duplicate_count),
-                bad_number_count: Some(p.bad_number_count),
-                opted_out_count: Some(p.opted_out_count),
-                processing_started_at: Some(created_at),
-                processing_completed_at: Some(done_at),
-                failure_reason: None,
-            };
-            list.merge_tags = p.merge_tags;
-            list.contacts = p.contacts;
-            if f.analyzed {
-                for row in 0..list.contacts.len() {
-                    let t = lrn::line_type(world.seed, list.contacts.phones[row]);
-                    list.contacts.set_line_type(row, t);
-                    *list.breakdown.entry(t.as_str().to_string()).or_default() += 1;
-                }
-                for t in crate::domain::contacts::LineType::ALL {
-                    list.breakdown.entry(t.as_str().to_string()).or_default();
-                }
-                list.analysis = AnalysisState {
-                    status: AnalysisStatus::Complete,
-                    analyzed_numbers: list.contacts.len() as u64,
-                    queued: 0,
-                    started_at: Some(done_at + MINUTE),
-                    completes_at: Some(done_at + 3 * MINUTE),
-                };
+        let mut list = match parsed {
+            Some(p) => {
+                let mut list = import::new_list(new, Ok(p), IMPORT_ROWS_PER_SECOND);
+                import::finish_processing(&mut list.import, done_at);
+                list
             }
+            None => {
+                let mut list = import::new_list(new, Err(String::new()), IMPORT_ROWS_PER_SECOND);
+                list.import = import::failed(f.failure_reason.clone(), created_at, done_at);
+                list
+            }
+        };
+        if f.analyzed && list.import.status == ImportStatus::Ready {
+            list.analysis = AnalysisState {
+                status: AnalysisStatus::Processing,
+                analyzed_numbers: 0,
+                queued: list.contacts.len() as u64,
+                started_at: Some(done_at + MINUTE),
+                completes_at: Some(done_at + 3 * MINUTE),
+            };
+            analysis::complete_list(&mut list, world.seed, done_at + 3 * MINUTE);
         }
         world.contact_lists.insert(id, list);
     }
@@ -174,13 +151,8 @@ pub fn add(
         let created_at = start - rng.random_range(2..120) * DAY - rng.random_range(0..DAY);
         let id = new_id(Kind::Media, created_at, &mut world.rng);
         let kind = media::Kind::from_name(&f.sample);
-        let size = crate::store::files::FileStore::default()
-            .get(&f.sample)
-            .map_or(0, |s| s.bytes.len() as u64);
-        let stored = kind.map(|k| {
-            let stem = crate::domain::contacts::tag_of_header(&f.name).replace('_', "-");
-            format!("{stem}.{}", k.extension())
-        });
+        let size = files.sample(&f.sample).map_or(0, |s| s.bytes.len() as u64);
+        let stored = kind.map(|k| media::stored_name(&f.name, k));
         world.media.insert(
             id.clone(),
             MediaFile {

@@ -3,6 +3,7 @@
 
 use crate::domain::lrn::mix;
 use crate::domain::phone::AREA_CODES;
+use crate::store::files::Sample;
 
 const FIRST: &[&str] = &[
     "Maria", "James", "Aisha", "Robert", "Linda", "Carlos", "Emily", "DeShawn", "Patricia",
@@ -62,6 +63,60 @@ pub fn oversized_jpeg() -> Vec<u8> {
     out.resize(6 * 1024 * 1024, 0x00);
     out.extend_from_slice(&[0xFF, 0xD9]);
     out
+}
+
+/// The files every sandbox hosts from the start (`GET /_sandbox/files` lists them).
+pub const CATALOG: &[Sample] = &[
+    Sample {
+        name: "contacts-clean.csv",
+        content_type: "text/csv",
+        make: || include_bytes!("../../fixtures/files/contacts-clean.csv").to_vec(),
+    },
+    Sample {
+        name: "contacts-mixed.csv",
+        content_type: "text/csv",
+        make: || include_bytes!("../../fixtures/files/contacts-mixed.csv").to_vec(),
+    },
+    Sample {
+        name: "contacts-no-phone-column.csv",
+        content_type: "text/csv",
+        make: || include_bytes!("../../fixtures/files/contacts-no-phone-column.csv").to_vec(),
+    },
+    Sample {
+        name: "contacts-100k.csv",
+        content_type: "text/csv",
+        make: || large_csv(100_000, 100),
+    },
+    Sample {
+        name: "contacts-1m.csv",
+        content_type: "text/csv",
+        make: || large_csv(1_000_000, 1),
+    },
+    Sample {
+        name: "rally.jpg",
+        content_type: "image/jpeg",
+        make: || include_bytes!("../../fixtures/files/rally.jpg").to_vec(),
+    },
+    Sample {
+        name: "logo.png",
+        content_type: "image/png",
+        make: || include_bytes!("../../fixtures/files/logo.png").to_vec(),
+    },
+    Sample {
+        name: "clip.mp4",
+        content_type: "video/mp4",
+        make: || include_bytes!("../../fixtures/files/clip.mp4").to_vec(),
+    },
+    Sample {
+        name: "oversized.jpg",
+        content_type: "image/jpeg",
+        make: oversized_jpeg,
+    },
+];
+
+/// Names of the bundled samples.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|s| s.name)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ impl ClockMode {
     }
 }
 
-impl crate::domain::registry::WireEnum for ClockMode {
+impl crate::domain::wire::WireEnum for ClockMode {
     const ALL: &'static [Self] = &[ClockMode::Realtime, ClockMode::Manual];
     fn as_str(self) -> &'static str {
         ClockMode::as_str(self)

@@ -14,6 +14,16 @@ use reqwest::Url;
 pub struct Limits {
     pub max_bytes: u64,
     pub timeout: Duration,
+    /// Only loopback hosts (IP literals or `localhost`) may be fetched, checked before any name
+    /// is resolved: `--fetch-loopback-only`, for runs that fuzz the API.
+    pub loopback_only: bool,
+}
+
+/// Whether `url`'s host is a loopback IP literal or `localhost`.
+fn is_loopback_host(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,6 +149,12 @@ pub async fn fetch(
     let work = async {
         let mut url = url;
         for _ in 0..=5 {
+            if limits.loopback_only && !is_loopback_host(&url) {
+                return Err(FetchError::Refused(format!(
+                    "this sandbox fetches only loopback URLs (--fetch-loopback-only); {} is not one",
+                    url.host_str().unwrap_or_default()
+                )));
+            }
             resolve_and_check(&url).await?;
             let mut res = client.get(url.clone()).send().await.map_err(|e| {
                 let why = if e.is_connect() {

@@ -5,9 +5,14 @@
 
 use std::collections::HashSet;
 
-use crate::domain::contacts::{self, Contacts, MergeTag};
+use std::sync::Arc;
+
+use crate::domain::contacts::{
+    self, AnalysisState, ContactList, Contacts, ImportState, ImportStatus, MergeTag,
+};
 use crate::domain::lrn::{self, Magic};
 use crate::domain::phone::normalize_us;
+use crate::domain::time::Millis;
 
 /// The columns a caller mapped to merge tags (`merge_tags` of the import request).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +47,101 @@ pub struct Parsed {
     pub duplicate_count: u64,
     pub bad_number_count: u64,
     pub opted_out_count: u64,
+}
+
+/// Sandbox milliseconds (at least one second) processing `rows` takes at `rate` rows per second.
+pub fn processing_millis(rows: u64, rate: u64) -> Millis {
+    let seconds = rows.div_ceil(rate.max(1)).max(1);
+    Millis::try_from(seconds.saturating_mul(1000)).unwrap_or(Millis::MAX / 4)
+}
+
+/// The import state of a file that could not be imported.
+pub fn failed(reason: Option<String>, started_at: Millis, ended_at: Millis) -> ImportState {
+    ImportState {
+        status: ImportStatus::Failed,
+        total_rows: None,
+        total_contacts: None,
+        clean_contacts: None,
+        duplicate_count: None,
+        bad_number_count: None,
+        opted_out_count: None,
+        processing_started_at: Some(started_at),
+        processing_completed_at: Some(ended_at),
+        failure_reason: reason,
+    }
+}
+
+/// The import state of a parsed file: `processing` until `rows / rate` seconds have passed.
+pub fn processing(p: &Parsed, started_at: Millis, rows_per_second: u64) -> ImportState {
+    ImportState {
+        status: ImportStatus::Processing,
+        total_rows: Some(p.total_rows),
+        total_contacts: Some(p.total_contacts),
+        clean_contacts: Some(p.clean_contacts),
+        duplicate_count: Some(p.duplicate_count),
+        bad_number_count: Some(p.bad_number_count),
+        opted_out_count: Some(p.opted_out_count),
+        processing_started_at: Some(started_at),
+        processing_completed_at: Some(
+            started_at.saturating_add(processing_millis(p.total_rows, rows_per_second)),
+        ),
+        failure_reason: None,
+    }
+}
+
+/// Processing is over at `at`: the list is ready.
+pub fn finish_processing(import: &mut ImportState, at: Millis) {
+    if import.status == ImportStatus::Processing {
+        import.status = ImportStatus::Ready;
+        import.processing_completed_at = Some(at);
+    }
+}
+
+/// Who a new list belongs to and what it was made from.
+pub struct NewList {
+    pub id: String,
+    pub org_id: String,
+    pub brand_id: Option<String>,
+    pub name: String,
+    pub created_at: Millis,
+    pub imported_via_api: bool,
+    pub source_url: Option<String>,
+}
+
+/// A new list from the outcome of fetching and parsing its file: `processing` with its contacts,
+/// or `failed` with the reason. When it will be ready is `import.processing_completed_at`.
+pub fn new_list(
+    new: NewList,
+    outcome: Result<Parsed, String>,
+    rows_per_second: u64,
+) -> ContactList {
+    let now = new.created_at;
+    let (import, contacts, merge_tags) = match outcome {
+        Err(reason) => (
+            failed(Some(reason), now, now),
+            Contacts::default(),
+            Vec::new(),
+        ),
+        Ok(p) => (
+            processing(&p, now, rows_per_second),
+            p.contacts,
+            p.merge_tags,
+        ),
+    };
+    ContactList {
+        id: new.id,
+        org_id: new.org_id,
+        brand_id: new.brand_id,
+        name: new.name,
+        created_at: now,
+        imported_via_api: new.imported_via_api,
+        source_url: new.source_url,
+        import,
+        analysis: AnalysisState::default(),
+        merge_tags,
+        contacts: Arc::new(contacts),
+        breakdown: Default::default(),
+    }
 }
 
 fn looks_binary(bytes: &[u8]) -> Option<&'static str> {

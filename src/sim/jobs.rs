@@ -1,15 +1,19 @@
 //! The kinds of work the scheduler runs. Each capability adds its variant here and its arm in
 //! [`run`]; jobs are plain data (ids, not references), so pending work can be listed and
 //! snapshotted, and a job whose subject was deleted meanwhile simply finds nothing to do.
+//!
+//! A job changes the world and returns [`Effect`]s; it never performs I/O itself. Rates and
+//! periods are data ([`HOUSEKEEPING_EVERY`]), so a scenario or a snapshot can read them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
-use crate::domain::contacts::{AnalysisStatus, ImportStatus, LineType};
-use crate::domain::lrn;
-use crate::domain::media::MediaStatus;
-use crate::domain::registry::WireEnum;
+use super::effects::Effect;
+use super::{analysis, import, media};
 use crate::domain::time::{Millis, HOUR};
+use crate::store::World;
+
+/// How often expired rate-limit windows and idempotent answers are forgotten.
+pub const HOUSEKEEPING_EVERY: Millis = HOUR;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -24,73 +28,31 @@ pub enum Job {
     MediaReady { media_id: String },
 }
 
-/// Runs one due job at its due time `at`.
-pub fn run(state: &AppState, job: Job, at: Millis) {
+/// Runs one due job at its due time `at` against the world, returning what else must happen.
+pub fn run(world: &mut World, job: &Job, at: Millis) -> Vec<Effect> {
     match job {
-        Job::Housekeeping => {
-            state.limiter.prune(at.div_euclid(1000));
-            state.idempotency.prune(at);
-            state.scheduler.schedule(at + HOUR, Job::Housekeeping);
-        }
+        Job::Housekeeping => vec![
+            Effect::PruneExpired { now: at },
+            Effect::Schedule {
+                at: at + HOUSEKEEPING_EVERY,
+                job: Job::Housekeeping,
+            },
+        ],
         Job::ImportReady { list_id } => {
-            let mut world = state.store.write();
-            if let Some(list) = world.contact_lists.get_mut(&list_id) {
-                if list.import.status == ImportStatus::Processing {
-                    list.import.status = ImportStatus::Ready;
-                    list.import.processing_completed_at = Some(at);
-                }
+            if let Some(list) = world.contact_lists.get_mut(list_id) {
+                import::finish_processing(&mut list.import, at);
             }
+            Vec::new()
         }
-        Job::AnalysisComplete { list_id } => complete_analysis(state, &list_id, at),
+        Job::AnalysisComplete { list_id } => analysis::complete(world, list_id, at)
+            .map(Effect::Publish)
+            .into_iter()
+            .collect(),
         Job::MediaReady { media_id } => {
-            let mut world = state.store.write();
-            if let Some(m) = world.media.get_mut(&media_id) {
-                if m.status == MediaStatus::Optimizing {
-                    m.status = MediaStatus::Ready;
-                    m.optimized_at = Some(at);
-                }
+            if let Some(m) = world.media.get_mut(media_id) {
+                media::finish_optimizing(m, at);
             }
+            Vec::new()
         }
     }
-}
-
-/// Looks up every contact not yet analyzed, counts the breakdown, and emits the event.
-pub fn complete_analysis(state: &AppState, list_id: &str, at: Millis) {
-    let seed = state.settings.seed;
-    let mut world = state.store.write();
-    let Some(list) = world.contact_lists.get_mut(list_id) else {
-        return;
-    };
-    if list.analysis.status != AnalysisStatus::Processing {
-        return;
-    }
-    let mut newly = 0u64;
-    for row in 0..list.contacts.len() {
-        if list.contacts.line_type(row).is_none() {
-            let t = lrn::line_type(seed, list.contacts.phones[row]);
-            list.contacts.set_line_type(row, t);
-            newly += 1;
-        }
-    }
-    let mut breakdown = std::collections::BTreeMap::new();
-    for t in LineType::ALL {
-        breakdown.insert(t.as_str().to_string(), 0u64);
-    }
-    for row in 0..list.contacts.len() {
-        if let Some(t) = list.contacts.line_type(row) {
-            *breakdown.entry(t.as_str().to_string()).or_default() += 1;
-        }
-    }
-    list.breakdown = breakdown.clone();
-    list.analysis.analyzed_numbers += newly;
-    list.analysis.status = AnalysisStatus::Complete;
-    list.analysis.queued = 0;
-    list.analysis.completes_at = Some(at);
-    let data = serde_json::json!({
-        "list_id": list.id,
-        "organization_id": list.org_id,
-        "analyzed_numbers": list.analysis.analyzed_numbers,
-        "breakdown": breakdown,
-    });
-    world.emit("contact_list.analyzed", at, data);
 }

@@ -1,8 +1,11 @@
 //! Time and the things that happen over time: the sandbox clock and the scheduler of due jobs.
 //! Imports, analysis, media, sends and webhook retries are jobs on this scheduler.
 
+pub mod analysis;
 pub mod clock;
+pub mod effects;
 pub mod fetch;
 pub mod import;
 pub mod jobs;
+pub mod media;
 pub mod scheduler;

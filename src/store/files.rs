@@ -3,12 +3,25 @@
 //! serving a large file never holds up API requests.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::web::Bytes;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::domain::time::Millis;
+
+/// The cell of a sample's bytes, shared by every store in the process, so a generated sample (a
+/// million-row CSV) is made once per process, not once per sandbox or reset.
+fn made_cell(name: &'static str) -> Arc<OnceLock<Bytes>> {
+    type Cells = Mutex<HashMap<&'static str, Arc<OnceLock<Bytes>>>>;
+    static CELLS: OnceLock<Cells> = OnceLock::new();
+    CELLS
+        .get_or_init(Default::default)
+        .lock()
+        .entry(name)
+        .or_default()
+        .clone()
+}
 
 #[derive(Debug, Clone)]
 pub struct HostedFile {
@@ -18,96 +31,67 @@ pub struct HostedFile {
     pub bundled: bool,
 }
 
-/// A sample file shipped in the binary, or made on first request.
-struct Sample {
-    name: &'static str,
-    content_type: &'static str,
-    make: fn() -> Vec<u8>,
+/// A sample file shipped in the binary, or made on first request. The catalogue itself is part
+/// of the seeded world (`seed::samples::CATALOG`); the store only serves it.
+pub struct Sample {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub make: fn() -> Vec<u8>,
 }
 
-const SAMPLES: &[Sample] = &[
-    Sample {
-        name: "contacts-clean.csv",
-        content_type: "text/csv",
-        make: || include_bytes!("../../fixtures/files/contacts-clean.csv").to_vec(),
-    },
-    Sample {
-        name: "contacts-mixed.csv",
-        content_type: "text/csv",
-        make: || include_bytes!("../../fixtures/files/contacts-mixed.csv").to_vec(),
-    },
-    Sample {
-        name: "contacts-no-phone-column.csv",
-        content_type: "text/csv",
-        make: || include_bytes!("../../fixtures/files/contacts-no-phone-column.csv").to_vec(),
-    },
-    Sample {
-        name: "contacts-100k.csv",
-        content_type: "text/csv",
-        make: || crate::seed::samples::large_csv(100_000, 100),
-    },
-    Sample {
-        name: "contacts-1m.csv",
-        content_type: "text/csv",
-        make: || crate::seed::samples::large_csv(1_000_000, 1),
-    },
-    Sample {
-        name: "rally.jpg",
-        content_type: "image/jpeg",
-        make: || include_bytes!("../../fixtures/files/rally.jpg").to_vec(),
-    },
-    Sample {
-        name: "logo.png",
-        content_type: "image/png",
-        make: || include_bytes!("../../fixtures/files/logo.png").to_vec(),
-    },
-    Sample {
-        name: "clip.mp4",
-        content_type: "video/mp4",
-        make: || include_bytes!("../../fixtures/files/clip.mp4").to_vec(),
-    },
-    Sample {
-        name: "oversized.jpg",
-        content_type: "image/jpeg",
-        make: crate::seed::samples::oversized_jpeg,
-    },
-];
-
-static MADE: OnceLock<Vec<OnceLock<Bytes>>> = OnceLock::new();
-
-fn sample(name: &str) -> Option<HostedFile> {
-    let i = SAMPLES.iter().position(|s| s.name == name)?;
-    let cells = MADE.get_or_init(|| SAMPLES.iter().map(|_| OnceLock::new()).collect());
-    let bytes = cells[i]
-        .get_or_init(|| Bytes::from((SAMPLES[i].make)()))
-        .clone();
-    Some(HostedFile {
-        bytes,
-        content_type: SAMPLES[i].content_type.to_string(),
-        created_at: 0,
-        bundled: true,
-    })
+/// The bundled samples and their bytes, each made at most once per process (the large ones are
+/// generated, and the same bytes serve every sandbox in the process).
+struct Samples {
+    catalog: &'static [Sample],
+    made: Vec<Arc<OnceLock<Bytes>>>,
 }
 
-/// Names of the bundled samples.
-pub fn sample_names() -> impl Iterator<Item = &'static str> {
-    SAMPLES.iter().map(|s| s.name)
+impl Samples {
+    fn get(&self, name: &str) -> Option<HostedFile> {
+        let i = self.catalog.iter().position(|s| s.name == name)?;
+        let bytes = self.made[i]
+            .get_or_init(|| Bytes::from((self.catalog[i].make)()))
+            .clone();
+        Some(HostedFile {
+            bytes,
+            content_type: self.catalog[i].content_type.to_string(),
+            created_at: 0,
+            bundled: true,
+        })
+    }
 }
 
-#[derive(Default)]
 pub struct FileStore {
+    samples: Samples,
     uploaded: RwLock<HashMap<String, HostedFile>>,
     media: RwLock<HashMap<String, Bytes>>,
 }
 
 impl FileStore {
+    /// A store serving `catalog` and nothing uploaded yet.
+    pub fn new(catalog: &'static [Sample]) -> Self {
+        FileStore {
+            samples: Samples {
+                catalog,
+                made: catalog.iter().map(|s| made_cell(s.name)).collect(),
+            },
+            uploaded: Default::default(),
+            media: Default::default(),
+        }
+    }
+
+    /// A bundled sample by name (uploads do not shadow it here).
+    pub fn sample(&self, name: &str) -> Option<HostedFile> {
+        self.samples.get(name)
+    }
+
     /// An uploaded file, else a bundled sample of that name.
     pub fn get(&self, name: &str) -> Option<HostedFile> {
         self.uploaded
             .read()
             .get(name)
             .cloned()
-            .or_else(|| sample(name))
+            .or_else(|| self.samples.get(name))
     }
 
     pub fn put(&self, name: &str, file: HostedFile) {
@@ -126,9 +110,9 @@ impl FileStore {
             .map(|(n, f)| (n.clone(), f.clone()))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        for name in sample_names() {
+        for name in self.samples.catalog.iter().map(|s| s.name) {
             if !uploaded.contains_key(name) {
-                if let Some(f) = sample(name) {
+                if let Some(f) = self.samples.get(name) {
                     out.push((name.to_string(), f));
                 }
             }

@@ -5,8 +5,11 @@
 //! restore are a single swap, and so that every collection shares the seeded rng that makes ids
 //! deterministic.
 
+pub mod events;
 pub mod files;
 pub mod idempotency;
+pub mod limiter;
+pub mod responses;
 pub mod tree;
 pub mod world;
 

@@ -1,29 +1,7 @@
-//! The organization tree: who is inside whose reach. A key reaches its own organization and every
-//! descendant, never across trees; everything scoped goes through [`Reach`].
+//! The organization tree: ancestors, descendants and who lies within whom. Callers' reach
+//! (`access::Reach`) is built on these.
 
 use super::World;
-
-/// The part of the org tree a caller may see: `root` and its descendants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reach {
-    pub root: String,
-}
-
-impl Reach {
-    pub fn new(root: impl Into<String>) -> Self {
-        Reach { root: root.into() }
-    }
-
-    /// Whether `org_id` is the root or one of its descendants.
-    pub fn contains(&self, world: &World, org_id: &str) -> bool {
-        is_within(world, org_id, &self.root)
-    }
-
-    /// The reachable organizations in tree pre-order.
-    pub fn orgs<'w>(&self, world: &'w World) -> Vec<&'w str> {
-        subtree(world, &self.root)
-    }
-}
 
 /// Whether `org_id` is `ancestor` or lies below it.
 pub fn is_within(world: &World, org_id: &str, ancestor: &str) -> bool {

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::domain::contacts::ContactList;
 use crate::domain::ids::{self, Kind};
 use crate::domain::keys::ApiKey;
-use crate::domain::ledger::{round_cents, Event, LedgerEntry};
+use crate::domain::ledger::{round_cents, LedgerEntry};
 use crate::domain::media::MediaFile;
 use crate::domain::registry::{
     Brand, Campaign, Organization, PhoneNumber, TollFreeVerification, TrackingDomain,
@@ -53,8 +53,6 @@ pub struct World {
     /// Opted-out numbers (as `u64`, see `contacts::phone_to_u64`) per organization.
     pub opt_outs: HashMap<String, HashSet<u64>>,
     pub ledger: Vec<LedgerEntry>,
-    /// Every event, in order; webhooks deliver from here.
-    pub events: Vec<Event>,
 }
 
 impl World {
@@ -77,7 +75,6 @@ impl World {
             media: BTreeMap::new(),
             opt_outs: HashMap::new(),
             ledger: Vec::new(),
-            events: Vec::new(),
         }
     }
 
@@ -134,18 +131,6 @@ impl World {
             });
         }
         own
-    }
-
-    /// Appends an event to the log and returns its id.
-    pub fn emit(&mut self, event_type: &str, at: Millis, data: serde_json::Value) -> String {
-        let id = ids::new_id(Kind::Event, at, &mut self.rng);
-        self.events.push(Event {
-            id: id.clone(),
-            event_type: event_type.to_string(),
-            created_at: at,
-            data,
-        });
-        id
     }
 
     /// Rebuilds `children` and `org_order` after organizations change.

@@ -108,7 +108,7 @@ async fn advancing_runs_due_jobs_before_answering() {
     assert_eq!(info["next_job_at"], "2026-11-03T22:00:00.000Z");
     let state = app.sandbox.state();
     assert_eq!(
-        state.limiter.tracked_keys(),
+        state.sim.limiter.tracked_keys(),
         0,
         "finished windows were pruned"
     );

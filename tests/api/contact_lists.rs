@@ -1,4 +1,4 @@
-use pc_sandbox::app::SimSettings;
+use pc_sandbox::state::SimSettings;
 use pc_sandbox::Config;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -295,7 +295,7 @@ async fn analysis_is_billed_runs_on_the_clock_and_follows_the_magic_numbers() {
         .expect_error(409, "LIST_NOT_READY");
     app.advance(1).await;
     let root_org = app.org_of(ROOT).await;
-    let balance_before = app.sandbox.state().store.read().orgs[&root_org].balance_cents;
+    let balance_before = app.sandbox.state().sim.store.read().orgs[&root_org].balance_cents;
     let started = app
         .post(&format!("/contact-lists/{id}/analyze"), ROOT, json!({}))
         .await;
@@ -315,7 +315,7 @@ async fn analysis_is_billed_runs_on_the_clock_and_follows_the_magic_numbers() {
         .expect_error(409, "ANALYSIS_NOT_COMPLETE");
     {
         let state = app.sandbox.state();
-        let world = state.store.read();
+        let world = state.sim.store.read();
         let charges: Vec<_> = world
             .ledger
             .iter()
@@ -378,16 +378,24 @@ async fn analysis_is_billed_runs_on_the_clock_and_follows_the_magic_numbers() {
     assert_eq!(type_of("+15005550000").as_deref(), Some("mobile"));
     assert_eq!(type_of("+15005550001"), None, "rejected at import");
     assert_eq!(type_of("+15005550009"), None, "already opted out");
-    // The event that webhooks will deliver is in the log.
-    let state = app.sandbox.state();
-    let world = state.store.read();
-    let event = world
-        .events
+    // The event that webhooks will deliver is in the log, shaped as its webhook body.
+    let events = app
+        .request(Method::GET, "/_sandbox/events", None, None)
+        .await
+        .data();
+    let analyzed: Vec<&Value> = events
+        .as_array()
+        .expect("a list")
         .iter()
-        .find(|e| e.event_type == "contact_list.analyzed")
-        .expect("event");
-    assert_eq!(event.data["list_id"], id.as_str());
-    assert_eq!(event.data["analyzed_numbers"], 23);
+        .filter(|e| e["event_type"] == "contact_list.analyzed")
+        .collect();
+    assert_eq!(analyzed.len(), 1, "{events}");
+    let event = analyzed[0];
+    assert_eq!(event["id"], event["event_id"]);
+    assert!(event["id"].as_str().is_some_and(|i| i.starts_with("evt_")));
+    assert_eq!(event["data"]["list_id"], id.as_str());
+    assert_eq!(event["data"]["analyzed_numbers"], 23);
+    assert_eq!(event["data"]["breakdown"]["invalid"], 0);
 }
 
 #[actix_web::test]

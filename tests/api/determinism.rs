@@ -61,10 +61,11 @@ async fn cached_reads_follow_every_change_to_the_world() {
         first,
         "served again"
     );
-    assert!(!app.sandbox.state().responses.is_empty());
+    assert!(!app.sandbox.state().sim.responses.is_empty());
     let root = app.org_of(ROOT).await;
     app.sandbox
         .state()
+        .sim
         .store
         .write()
         .orgs

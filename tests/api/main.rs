@@ -14,4 +14,5 @@ mod idempotency;
 mod media;
 mod rate_limits;
 mod registrations;
+mod registry;
 mod scoping;

@@ -1,23 +1,70 @@
-//! `POST /contact-lists/{id}/analyze` (billable LRN line-type analysis, on the sandbox clock) and
-//! `GET /contact-lists/{id}/download?type=original|analyzed` (CSV).
+//! `POST /contact-lists/{id}/analyze` (billable LRN line-type analysis, on the sandbox clock; the
+//! rules are `sim::analysis`) and `GET /contact-lists/{id}/download?type=original|analyzed` (CSV,
+//! rendered from a snapshot of the contacts off the world's lock and off the async workers).
+
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::find;
-use crate::api::query::Query;
-use crate::api::{ok, respond};
-use crate::app::AppState;
-use crate::domain::contacts::{phone_from_u64, AnalysisStatus, ImportStatus, LineType};
-use crate::domain::ledger::round_cents;
+use crate::access::Caller;
+use crate::api::examples;
+use crate::domain::contacts::{phone_from_u64, AnalysisStatus, Contacts, ImportStatus, LineType};
 use crate::domain::lrn;
-use crate::domain::registry::WireEnum;
-use crate::error::{ApiError, ApiResult};
-use crate::middleware::gate::Caller;
-use crate::sim::jobs::Job;
-use crate::store::world::Charge;
+use crate::domain::wire::{wire_enum, WireEnum};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{respond, Query};
+use crate::sim::analysis::{self, Started};
+use crate::state::AppState;
+
+pub fn configure(r: &mut Routes) {
+    r.post("/contact-lists/{id}/analyze", analyze)
+        .op(
+            "analyzeContactList",
+            "Start LRN line-type analysis of a list",
+        )
+        .describe(
+            "202 with the cost when a run was queued (charged at once), 202 with cost 0 while a \
+             run is going; 200 `complete` with cost 0 when every number is analyzed already.",
+        )
+        .path_param("id", "Contact list id", examples::unanalyzed_list_id)
+        .answers::<AnalyzeAnswer>(202)
+        .errors(&[Code::ListNotReady, Code::InsufficientBalance]);
+    r.get("/contact-lists/{id}/download", download)
+        .op("downloadContactList", "Download a list as CSV")
+        .describe("`analyzed` adds phone_type, carrier, is_mobile, opted_out, city and state.")
+        .path_param("id", "Contact list id", examples::analyzed_list_id)
+        .required_query::<DownloadType>("type", "`original` or `analyzed`", examples::download_type)
+        .file(200, "text/csv")
+        .errors(&[Code::ListNotReady, Code::AnalysisNotComplete]);
+}
+
+/// The run an analyze request queued, found going, or found finished.
+#[derive(Serialize, JsonSchema)]
+pub struct AnalysisRun {
+    /// `processing`, or `complete` when nothing was left to analyze.
+    status: AnalysisStatus,
+    numbers_queued: u64,
+    estimated_completion_seconds: i64,
+    /// Present on the `complete` answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analyzed_numbers: Option<u64>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct AnalyzeAnswer {
+    list_id: String,
+    analysis: AnalysisRun,
+    /// What this request charged (0 when nothing new was queued), in cents.
+    #[serde(serialize_with = "crate::http::js_number")]
+    cost_cents: f64,
+}
 
 pub async fn analyze(
     req: HttpRequest,
@@ -26,128 +73,130 @@ pub async fn analyze(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let now = state.clock.now();
-    let mut world = state.store.write();
-    let list = find(&world, &caller, &path)?;
-    match list.import.status {
-        ImportStatus::Ready => {}
-        ImportStatus::Failed => {
-            return Err(ApiError::conflict(
-                "LIST_NOT_READY",
-                "the list's import failed; nothing can be analyzed",
-            ))
-        }
-        _ => {
-            return Err(ApiError::conflict(
-                "LIST_NOT_READY",
-                "the list is still importing; analyze it once its import status is ready",
-            ))
-        }
-    }
-    let list_id = list.id.clone();
-    let org_id = list.org_id.clone();
-    if list.analysis.status == AnalysisStatus::Processing {
-        let remaining = list
-            .analysis
-            .completes_at
-            .map_or(0, |c| ((c - now).max(0) + 999) / 1000);
-        return Ok(respond(
-            StatusCode::ACCEPTED,
-            json!({
-                "list_id": list_id,
-                "analysis": {
-                    "status": "processing",
-                    "numbers_queued": list.analysis.queued,
-                    "estimated_completion_seconds": remaining,
-                },
-                "cost_cents": 0,
-            }),
-        ));
-    }
-    let pending = (0..list.contacts.len())
-        .filter(|r| list.contacts.line_type(*r).is_none())
-        .count() as u64;
-    if pending == 0 {
-        return Ok(ok(json!({
-            "list_id": list_id,
-            "analysis": {
-                "status": "complete",
-                "numbers_queued": 0,
-                "estimated_completion_seconds": 0,
-                "analyzed_numbers": list.analysis.analyzed_numbers,
-            },
-            "cost_cents": 0,
-        })));
-    }
-    let org = world.orgs.get(&org_id).ok_or(ApiError::NotFound {
-        resource: "Contact list",
-    })?;
-    let cost = round_cents(org.rates.lookup_cents * pending as f64);
-    if org.balance_cents <= 0 || (org.balance_cents as f64) < cost {
-        return Err(ApiError::coded(
-            StatusCode::PAYMENT_REQUIRED,
-            "INSUFFICIENT_BALANCE",
-            "the organization's balance does not cover this analysis; add funds and retry",
-        )
-        .with_details(json!({
-            "balance_cents": org.balance_cents,
-            "required_cents": cost,
-            "organization_id": org_id,
-        })));
-    }
-    let charge = Charge {
-        org_id: &org_id,
-        initiating_org_id: &caller.org_id,
-        kind: "carrier_lookup",
-        quantity: pending,
-        reference_id: &list_id,
-        at: now,
-    };
-    let charged = world.charge(charge, |r| r.lookup_cents);
-    let rate = state.settings.sim.analysis_numbers_per_second.max(1);
-    let seconds = pending.div_ceil(rate).max(1);
-    let completes_at = now + seconds as i64 * 1000;
-    if let Some(list) = world.contact_lists.get_mut(&list_id) {
-        list.analysis.status = AnalysisStatus::Processing;
-        list.analysis.queued = pending;
-        list.analysis.started_at = Some(now);
-        list.analysis.completes_at = Some(completes_at);
-    }
+    let now = state.sim.clock.now();
+    let rate = state.settings.sim.analysis_numbers_per_second;
+    let mut world = state.sim.store.write();
+    let list_id = find(&world, &caller, &path)?.id.clone();
+    let started = analysis::start(&mut world, &list_id, &caller.org_id, now, rate)?;
     drop(world);
-    state.scheduler.schedule(
-        completes_at,
-        Job::AnalysisComplete {
-            list_id: list_id.clone(),
-        },
-    );
-    Ok(respond(
-        StatusCode::ACCEPTED,
-        json!({
-            "list_id": list_id,
-            "analysis": {
-                "status": "processing",
-                "numbers_queued": pending,
-                "estimated_completion_seconds": seconds,
+    let (status, run, cost) = match started {
+        Started::AlreadyRunning {
+            queued,
+            remaining_seconds,
+        } => (
+            StatusCode::ACCEPTED,
+            AnalysisRun {
+                status: AnalysisStatus::Processing,
+                numbers_queued: queued,
+                estimated_completion_seconds: remaining_seconds,
+                analyzed_numbers: None,
             },
-            "cost_cents": charged,
-        }),
+            0.0,
+        ),
+        Started::NothingLeft { analyzed_numbers } => (
+            StatusCode::OK,
+            AnalysisRun {
+                status: AnalysisStatus::Complete,
+                numbers_queued: 0,
+                estimated_completion_seconds: 0,
+                analyzed_numbers: Some(analyzed_numbers),
+            },
+            0.0,
+        ),
+        Started::Queued {
+            queued,
+            seconds,
+            cost_cents,
+            completes_at,
+            job,
+        } => {
+            state.sim.scheduler.schedule(completes_at, job);
+            (
+                StatusCode::ACCEPTED,
+                AnalysisRun {
+                    status: AnalysisStatus::Processing,
+                    numbers_queued: queued,
+                    estimated_completion_seconds: seconds as i64,
+                    analyzed_numbers: None,
+                },
+                cost_cents,
+            )
+        }
+    };
+    Ok(respond(
+        status,
+        AnalyzeAnswer {
+            list_id,
+            analysis: run,
+            cost_cents: cost,
+        },
     ))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DownloadType {
-    Original,
-    Analyzed,
+wire_enum!(
+    /// Which CSV a download renders.
+    DownloadType { Original => "original", Analyzed => "analyzed" }
+);
+
+/// What a download renders from: taken under the read lock, rendered after it is released.
+struct Snapshot {
+    contacts: Arc<Contacts>,
+    analyzed: bool,
+    seed: u64,
+    /// The organization's opted-out numbers (analyzed downloads only).
+    opted_out: HashSet<u64>,
 }
 
-impl WireEnum for DownloadType {
-    const ALL: &'static [Self] = &[DownloadType::Original, DownloadType::Analyzed];
-    fn as_str(self) -> &'static str {
-        match self {
-            DownloadType::Original => "original",
-            DownloadType::Analyzed => "analyzed",
+/// The columns an analyzed download adds.
+const ADDED: [&str; 6] = [
+    "phone_type",
+    "carrier",
+    "is_mobile",
+    "opted_out",
+    "city",
+    "state",
+];
+
+fn render(s: &Snapshot) -> Result<Vec<u8>, csv::Error> {
+    let c = &s.contacts;
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(c.len() * 64 + 256));
+    // An original column named like one the download adds keeps its values under
+    // `original_<name>`, so readers that key rows by header lose nothing.
+    let mut header: Vec<String> = vec!["phone_number".into()];
+    header.extend(c.headers.iter().map(|h| {
+        let clash = h.trim().eq_ignore_ascii_case("phone_number")
+            || (s.analyzed && ADDED.iter().any(|a| a.eq_ignore_ascii_case(h.trim())));
+        if clash {
+            format!("original_{h}")
+        } else {
+            h.clone()
         }
+    }));
+    if s.analyzed {
+        header.extend(ADDED.iter().map(|a| a.to_string()));
     }
+    w.write_record(&header)?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for i in 0..c.len() {
+        row.clear();
+        let phone = c.phones[i];
+        row.push(phone_from_u64(phone));
+        row.extend((0..c.headers.len()).map(|col| c.field(i, col).to_string()));
+        if s.analyzed {
+            let t = c.line_type(i).unwrap_or(LineType::Invalid);
+            let (city, st) = lrn::place(phone);
+            let opted_out = s.opted_out.contains(&phone)
+                || lrn::magic(phone) == Some(lrn::Magic::AlreadyOptedOut);
+            row.push(t.as_str().to_string());
+            row.push(lrn::carrier(s.seed, phone, t).to_string());
+            row.push((t == LineType::Mobile).to_string());
+            row.push(opted_out.to_string());
+            row.push(city.to_string());
+            row.push(st.to_string());
+        }
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 pub async fn download(
@@ -167,72 +216,44 @@ pub async fn download(
         ));
     }
     let analyzed = kind == Some(DownloadType::Analyzed);
-    let world = state.store.read();
-    let list = find(&world, &caller, &path)?;
-    if list.import.status != ImportStatus::Ready {
-        return Err(ApiError::conflict(
-            "LIST_NOT_READY",
-            "the list has no contacts to download until its import is ready",
-        ));
-    }
-    if analyzed && list.analysis.status != AnalysisStatus::Complete {
-        return Err(ApiError::conflict(
-            "ANALYSIS_NOT_COMPLETE",
-            "the analyzed download is available once analysis.status is complete",
-        ));
-    }
-    let c = &list.contacts;
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(c.len() * 64 + 256));
-    const ADDED: [&str; 6] = [
-        "phone_type",
-        "carrier",
-        "is_mobile",
-        "opted_out",
-        "city",
-        "state",
-    ];
-    // An original column named like one the download adds keeps its values under
-    // `original_<name>`, so readers that key rows by header lose nothing.
-    let mut header: Vec<String> = vec!["phone_number".into()];
-    header.extend(c.headers.iter().map(|h| {
-        let clash = h.trim().eq_ignore_ascii_case("phone_number")
-            || (analyzed && ADDED.iter().any(|a| a.eq_ignore_ascii_case(h.trim())));
-        if clash {
-            format!("original_{h}")
+    let (snapshot, list_id) = {
+        let world = state.sim.store.read();
+        let list = find(&world, &caller, &path)?;
+        if list.import.status != ImportStatus::Ready {
+            return Err(ApiError::coded(
+                Code::ListNotReady,
+                "the list has no contacts to download until its import is ready",
+            ));
+        }
+        if analyzed && list.analysis.status != AnalysisStatus::Complete {
+            return Err(ApiError::coded(
+                Code::AnalysisNotComplete,
+                "the analyzed download is available once analysis.status is complete",
+            ));
+        }
+        let opted_out = if analyzed {
+            world
+                .opt_outs
+                .get(&list.org_id)
+                .cloned()
+                .unwrap_or_default()
         } else {
-            h.clone()
-        }
-    }));
-    if analyzed {
-        header.extend(ADDED.iter().map(|a| a.to_string()));
-    }
-    let write_err = |e: csv::Error| ApiError::Internal(format!("writing the CSV failed: {e}"));
-    w.write_record(&header).map_err(write_err)?;
-    let seed = state.settings.seed;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for i in 0..c.len() {
-        row.clear();
-        let phone = c.phones[i];
-        row.push(phone_from_u64(phone));
-        row.extend((0..c.headers.len()).map(|col| c.field(i, col).to_string()));
-        if analyzed {
-            let t = c.line_type(i).unwrap_or(LineType::Invalid);
-            let (city, st) = lrn::place(phone);
-            row.push(t.as_str().to_string());
-            row.push(lrn::carrier(seed, phone, t).to_string());
-            row.push((t == LineType::Mobile).to_string());
-            row.push(world.is_opted_out(&list.org_id, phone).to_string());
-            row.push(city.to_string());
-            row.push(st.to_string());
-        }
-        w.write_record(&row).map_err(write_err)?;
-    }
-    let bytes = w
-        .into_inner()
+            HashSet::new()
+        };
+        let snapshot = Snapshot {
+            contacts: Arc::clone(&list.contacts),
+            analyzed,
+            seed: world.seed,
+            opted_out,
+        };
+        (snapshot, list.id.clone())
+    };
+    let bytes = web::block(move || render(&snapshot))
+        .await
+        .map_err(|e| ApiError::Internal(format!("the download worker failed: {e}")))?
         .map_err(|e| ApiError::Internal(format!("writing the CSV failed: {e}")))?;
     let file = format!(
-        "{}-{}.csv",
-        list.id,
+        "{list_id}-{}.csv",
         if analyzed { "analyzed" } else { "original" }
     );
     Ok(HttpResponse::Ok()

@@ -9,18 +9,93 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use crate::api::body::Body;
-use crate::api::{imports, respond};
-use crate::app::AppState;
-use crate::domain::contacts::{AnalysisState, ContactList, Contacts, ImportState, ImportStatus};
+use crate::access::Caller;
+use crate::api::{examples, imports};
+use crate::domain::contacts::ImportStatus;
 use crate::domain::ids::{new_id, Kind};
-use crate::error::{ApiError, ApiResult};
-use crate::middleware::gate::Caller;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{respond, Body};
 use crate::sim::fetch::Limits;
-use crate::sim::import::{self, Mapping, ParseError, Parsed};
+use crate::sim::import::{self, Mapping, NewList, ParseError};
 use crate::sim::jobs::Job;
+use crate::state::AppState;
+
+pub fn configure(r: &mut Routes) {
+    r.post("/contact-lists/import", import_list)
+        .op("importContactList", "Import a contact list from a CSV URL")
+        .describe(
+            "The sandbox fetches `source_url` (http or https; its own hosted files work offline) \
+             and parses the CSV within the request. A header without the phone column is a 400; \
+             any other problem with the file creates the list as `failed` with a reason.",
+        )
+        .body::<ImportListRequest>(examples::import_list_body)
+        .answers::<ImportListAnswer>(202)
+        .errors(&[
+            Code::OrgAccessDenied,
+            Code::NotFound,
+            Code::BrandOrgMismatch,
+        ]);
+}
+
+/// A standard merge-tag field or a custom one, mapped to a CSV column.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct CustomField {
+    csv_column: String,
+    /// Lowercase letters, digits and underscores, starting with a letter.
+    #[schemars(length(max = 64), regex(pattern = r"^[a-z][a-z0-9_]*$"))]
+    merge_tag: String,
+}
+
+/// Which CSV columns become which merge tags (omitted: every non-phone column gets a tag).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct MergeTagMapping {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    address: Option<String>,
+    address_line_2: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    custom_fields: Option<Vec<CustomField>>,
+}
+
+/// `ImportContactListRequest`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ImportListRequest {
+    /// An http(s) URL of a CSV file (e.g. a presigned URL, or `/_sandbox/files/{name}`).
+    #[schemars(length(min = 1, max = 4096))]
+    source_url: String,
+    #[schemars(length(min = 1, max = 255))]
+    list_name: String,
+    /// The header of the column holding phone numbers.
+    #[schemars(length(min = 1, max = 255))]
+    phone_column: String,
+    /// Default: the key's organization (or the brand's).
+    organization_id: Option<String>,
+    brand_id: Option<String>,
+    merge_tags: Option<MergeTagMapping>,
+}
+
+/// `ImportContactListResult`.
+#[derive(Serialize, JsonSchema)]
+pub struct ImportListAnswer {
+    list_id: String,
+    name: String,
+    status: ImportStatus,
+    /// null until the list's detail shows it.
+    total_rows: Option<u64>,
+    imported_via_api: bool,
+}
 
 const STANDARD_MAPPING_FIELDS: &[&str] = &[
     "first_name",
@@ -98,17 +173,19 @@ pub async fn import_list(
         ));
     };
     let (org_id, brand_id) =
-        imports::resolve(&state.store.read(), &caller, organization_id, brand_id)?;
+        imports::resolve(&state.sim.store.read(), &caller, organization_id, brand_id)?;
 
     let sim = state.settings.sim;
     let limits = Limits {
         max_bytes: sim.max_import_bytes,
         timeout: Duration::from_secs(sim.fetch_timeout_seconds),
+        loopback_only: sim.fetch_loopback_only,
     };
     let outcome = match imports::fetch_source(&state, url.clone(), limits).await? {
         Err(why) => Err(why),
         Ok(bytes) => {
             let opted_out: std::collections::HashSet<u64> = state
+                .sim
                 .store
                 .read()
                 .opt_outs
@@ -156,25 +233,27 @@ pub async fn import_list(
         }
     };
 
-    let now = state.clock.now();
-    let mut world = state.store.write();
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
     let id = new_id(Kind::ContactList, now, &mut world.rng);
-    let list = build(
-        id.clone(),
+    let new = NewList {
+        id: id.clone(),
         org_id,
         brand_id,
-        list_name,
-        url.to_string(),
-        outcome,
-        now,
-        sim.import_rows_per_second,
-    );
-    let ready_at = list.import.processing_completed_at;
+        name: list_name,
+        created_at: now,
+        imported_via_api: true,
+        source_url: Some(url.to_string()),
+    };
+    let list = import::new_list(new, outcome, sim.import_rows_per_second);
+    let ready_at = (list.import.status == ImportStatus::Processing)
+        .then_some(list.import.processing_completed_at)
+        .flatten();
     let name = list.name.clone();
     world.contact_lists.insert(id.clone(), list);
     drop(world);
     if let Some(at) = ready_at {
-        state.scheduler.schedule(
+        state.sim.scheduler.schedule(
             at,
             Job::ImportReady {
                 list_id: id.clone(),
@@ -183,80 +262,12 @@ pub async fn import_list(
     }
     Ok(respond(
         StatusCode::ACCEPTED,
-        json!({
-            "list_id": id,
-            "name": name,
-            "status": "processing",
-            "total_rows": null,
-            "imported_via_api": true,
-        }),
+        ImportListAnswer {
+            list_id: id,
+            name,
+            status: ImportStatus::Processing,
+            total_rows: None,
+            imported_via_api: true,
+        },
     ))
-}
-
-/// Sandbox seconds (at least one) to process `rows` at `rate` rows per second.
-pub fn processing_millis(rows: u64, rate: u64) -> i64 {
-    (rows.div_ceil(rate.max(1)).max(1) * 1000) as i64
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build(
-    id: String,
-    org_id: String,
-    brand_id: Option<String>,
-    name: String,
-    source_url: String,
-    outcome: Result<Parsed, String>,
-    now: i64,
-    rows_per_second: u64,
-) -> ContactList {
-    let (import, contacts, merge_tags) = match outcome {
-        Err(reason) => (
-            ImportState {
-                status: ImportStatus::Failed,
-                total_rows: None,
-                total_contacts: None,
-                clean_contacts: None,
-                duplicate_count: None,
-                bad_number_count: None,
-                opted_out_count: None,
-                processing_started_at: Some(now),
-                processing_completed_at: Some(now),
-                failure_reason: Some(reason),
-            },
-            Contacts::default(),
-            Vec::new(),
-        ),
-        Ok(p) => (
-            ImportState {
-                status: ImportStatus::Processing,
-                total_rows: Some(p.total_rows),
-                total_contacts: Some(p.total_contacts),
-                clean_contacts: Some(p.clean_contacts),
-                duplicate_count: Some(p.duplicate_count),
-                bad_number_count: Some(p.bad_number_count),
-                opted_out_count: Some(p.opted_out_count),
-                processing_started_at: Some(now),
-                processing_completed_at: Some(
-                    now + processing_millis(p.total_rows, rows_per_second),
-                ),
-                failure_reason: None,
-            },
-            p.contacts,
-            p.merge_tags,
-        ),
-    };
-    ContactList {
-        id,
-        org_id,
-        brand_id,
-        name,
-        created_at: now,
-        imported_via_api: true,
-        source_url: Some(source_url),
-        import,
-        analysis: AnalysisState::default(),
-        merge_tags,
-        contacts,
-        breakdown: Default::default(),
-    }
 }

@@ -4,39 +4,46 @@
 mod analysis;
 mod import;
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-use super::query::Query;
-use super::registrations::OrgBrandFilter;
-use super::{ok, resource};
-use crate::app::AppState;
-use crate::domain::contacts::{AnalysisStatus, ContactList, MergeTag};
-use crate::domain::registry::WireEnum;
+use actix_web::{web, HttpRequest, HttpResponse};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::examples;
+use crate::access::{Caller, OrgBrandFilter};
+use crate::domain::contacts::{AnalysisStatus, ContactList, ImportStatus, MergeTag};
 use crate::domain::time::{self, Millis};
-use crate::error::{ApiError, ApiResult};
-use crate::middleware::gate::Caller;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{ok, Query};
+use crate::state::AppState;
 use crate::store::World;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/contact-lists", "GET").route(web::get().to(list_lists)))
-        .service(
-            resource("/contact-lists/import", "POST").route(web::post().to(import::import_list)),
+pub fn configure(r: &mut Routes) {
+    r.tag("Contact lists")
+        .get("/contact-lists", list_lists)
+        .op("listContactLists", "List contact lists")
+        .query::<String>(
+            "organization_id",
+            "Only lists of exactly this organization.",
         )
-        .service(
-            resource("/contact-lists/{id}", "GET, DELETE")
-                .route(web::get().to(get_list))
-                .route(web::delete().to(delete_list)),
+        .query::<String>("brand_id", "Only lists of this brand.")
+        .ok::<Vec<ListItem<'static>>>()
+        .errors(&[Code::OrgAccessDenied]);
+    import::configure(r);
+    r.get("/contact-lists/{id}", get_list)
+        .op(
+            "getContactList",
+            "Get a contact list with its import and analysis progress",
         )
-        .service(
-            resource("/contact-lists/{id}/analyze", "POST")
-                .route(web::post().to(analysis::analyze)),
-        )
-        .service(
-            resource("/contact-lists/{id}/download", "GET")
-                .route(web::get().to(analysis::download)),
-        );
+        .path_param("id", "Contact list id", examples::list_id)
+        .ok::<ContactListDetail>();
+    r.delete("/contact-lists/{id}", delete_list)
+        .op("deleteContactList", "Delete a contact list")
+        .path_param("id", "Contact list id", examples::deletable_list_id)
+        .ok::<Deleted>();
+    analysis::configure(r);
 }
 
 /// The list `id` if the caller reaches it; 404 otherwise, exactly as for an unknown id.
@@ -44,8 +51,8 @@ pub fn find<'w>(world: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Co
     caller.find(world, &world.contact_lists, id, "Contact list")
 }
 
-#[derive(Serialize)]
-struct ListItem<'a> {
+#[derive(Serialize, JsonSchema)]
+pub struct ListItem<'a> {
     id: &'a str,
     name: &'a str,
     brand_id: Option<&'a str>,
@@ -61,7 +68,7 @@ async fn list_lists(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let filter = OrgBrandFilter::parse(req.query_string())?;
-    let world = state.store.read();
+    let world = state.sim.store.read();
     filter.check(&world, &caller)?;
     let items: Vec<ListItem> = world
         .contact_lists
@@ -85,53 +92,95 @@ async fn list_lists(
     Ok(ok(items))
 }
 
+/// A list's import: status, progress and, once ready, its counters.
+#[derive(Serialize, JsonSchema)]
+pub struct ImportView {
+    status: ImportStatus,
+    /// 0-100, moving on the sandbox clock while processing.
+    progress: u8,
+    /// Known as soon as the file was read.
+    total_rows: Option<u64>,
+    total_contacts: Option<u64>,
+    clean_contacts: Option<u64>,
+    duplicate_count: Option<u64>,
+    bad_number_count: Option<u64>,
+    opted_out_count: Option<u64>,
+    processing_started_at: Option<String>,
+    processing_completed_at: Option<String>,
+    /// Why the import failed (a sandbox addition).
+    failure_reason: Option<String>,
+}
+
+/// A list's LRN analysis.
+#[derive(Serialize, JsonSchema)]
+pub struct AnalysisView {
+    status: AnalysisStatus,
+    analyzed_numbers: u64,
+    /// Line-type counts; present once any number was analyzed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breakdown: Option<BTreeMap<String, u64>>,
+    /// Numbers in the run under way; present while processing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    numbers_queued: Option<u64>,
+    /// Seconds until the run completes; present while processing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_completion_seconds: Option<i64>,
+}
+
+/// `ContactListDetail`.
+#[derive(Serialize, JsonSchema)]
+pub struct ContactListDetail {
+    list_id: String,
+    name: String,
+    brand_id: Option<String>,
+    organization_id: String,
+    imported_via_api: bool,
+    created_at: String,
+    import: ImportView,
+    analysis: AnalysisView,
+    available_merge_tags: Vec<MergeTag>,
+}
+
 /// `ContactListDetail` at sandbox time `now`.
-pub fn detail(l: &ContactList, now: Millis) -> Value {
+pub fn detail(l: &ContactList, now: Millis) -> ContactListDetail {
     let i = &l.import;
-    let ready = i.status == crate::domain::contacts::ImportStatus::Ready;
+    let ready = i.status == ImportStatus::Ready;
     // Counters are known once processing is over; total_rows as soon as the file was read.
     let when_ready = |v: Option<u64>| if ready { v } else { None };
-    let mut analysis = json!({
-        "status": l.analysis.status.as_str(),
-        "analyzed_numbers": l.analysis.analyzed_numbers,
-    });
-    if l.analysis.analyzed_numbers > 0 {
-        analysis["breakdown"] = json!(l.breakdown);
-    }
-    if l.analysis.status == AnalysisStatus::Processing {
-        analysis["numbers_queued"] = json!(l.analysis.queued);
-        analysis["estimated_completion_seconds"] = json!(l
-            .analysis
-            .completes_at
-            .map_or(0, |c| ((c - now).max(0) + 999) / 1000));
-    }
-    let tags: Vec<&MergeTag> = l.merge_tags.iter().collect();
-    json!({
-        "list_id": l.id,
-        "name": l.name,
-        "brand_id": l.brand_id,
-        "organization_id": l.org_id,
-        "imported_via_api": l.imported_via_api,
-        "created_at": time::format(l.created_at),
-        "import": {
-            "status": i.status.as_str(),
-            "progress": i.progress(now),
-            "total_rows": i.total_rows,
-            "total_contacts": when_ready(i.total_contacts),
-            "clean_contacts": when_ready(i.clean_contacts),
-            "duplicate_count": when_ready(i.duplicate_count),
-            "bad_number_count": when_ready(i.bad_number_count),
-            "opted_out_count": when_ready(i.opted_out_count),
-            "processing_started_at": i.processing_started_at.map(time::format),
-            "processing_completed_at": i
+    let processing = l.analysis.status == AnalysisStatus::Processing;
+    ContactListDetail {
+        list_id: l.id.clone(),
+        name: l.name.clone(),
+        brand_id: l.brand_id.clone(),
+        organization_id: l.org_id.clone(),
+        imported_via_api: l.imported_via_api,
+        created_at: time::format(l.created_at),
+        import: ImportView {
+            status: i.status,
+            progress: i.progress(now),
+            total_rows: i.total_rows,
+            total_contacts: when_ready(i.total_contacts),
+            clean_contacts: when_ready(i.clean_contacts),
+            duplicate_count: when_ready(i.duplicate_count),
+            bad_number_count: when_ready(i.bad_number_count),
+            opted_out_count: when_ready(i.opted_out_count),
+            processing_started_at: i.processing_started_at.map(time::format),
+            processing_completed_at: i
                 .processing_completed_at
-                .filter(|_| i.status != crate::domain::contacts::ImportStatus::Processing)
+                .filter(|_| i.status != ImportStatus::Processing)
                 .map(time::format),
-            "failure_reason": i.failure_reason,
+            failure_reason: i.failure_reason.clone(),
         },
-        "analysis": analysis,
-        "available_merge_tags": tags,
-    })
+        analysis: AnalysisView {
+            status: l.analysis.status,
+            analyzed_numbers: l.analysis.analyzed_numbers,
+            breakdown: (l.analysis.analyzed_numbers > 0).then(|| l.breakdown.clone()),
+            numbers_queued: processing.then_some(l.analysis.queued),
+            estimated_completion_seconds: processing
+                .then(|| crate::sim::analysis::remaining_seconds(l.analysis.completes_at, now)),
+        },
+        available_merge_tags: l.merge_tags.clone(),
+    }
 }
 
 async fn get_list(
@@ -141,9 +190,17 @@ async fn get_list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let now = state.clock.now();
-    let world = state.store.read();
+    let now = state.sim.clock.now();
+    let world = state.sim.store.read();
     Ok(ok(detail(find(&world, &caller, &path)?, now)))
+}
+
+/// The answer of a delete.
+#[derive(Serialize, JsonSchema)]
+pub struct Deleted {
+    list_id: String,
+    name: String,
+    deleted: bool,
 }
 
 async fn delete_list(
@@ -153,17 +210,19 @@ async fn delete_list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     Query::parse(req.query_string(), &[]).finish()?;
-    let mut world = state.store.write();
+    let mut world = state.sim.store.write();
     find(&world, &caller, &path)?;
     // Projects that reference a list will block its deletion with 409 CONTACT_LIST_IN_USE
-    // once projects exist; until then no list is referenced.
+    // (through `access::in_use`) once projects exist; until then no list is referenced.
     let list = world
         .contact_lists
         .remove(path.as_str())
         .ok_or(ApiError::NotFound {
             resource: "Contact list",
         })?;
-    Ok(ok(
-        json!({ "list_id": list.id, "name": list.name, "deleted": true }),
-    ))
+    Ok(ok(Deleted {
+        list_id: list.id,
+        name: list.name,
+        deleted: true,
+    }))
 }

@@ -6,7 +6,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
 
-use crate::domain::registry::WireEnum;
+use crate::domain::wire::WireEnum;
 use crate::error::{ApiError, FieldError};
 
 pub struct Body {

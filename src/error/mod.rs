@@ -6,6 +6,10 @@
 //! The correlation id is the request id, which the request-id middleware makes available through a
 //! task-local for the duration of the request, so errors built anywhere below it carry it.
 
+mod codes;
+
+pub use codes::{Code, Origin};
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -66,11 +70,11 @@ pub enum ApiError {
     EmailEarlyAccess,
     #[error("Missing or invalid control-plane token (Authorization: Bearer <token>)")]
     ControlUnauthorized,
-    /// Any other documented error: its status, code, sentence and optional details.
+    /// Any other code of the catalogue: the code (which fixes the status), a sentence and
+    /// optional details.
     #[error("{message}")]
     Coded {
-        status: StatusCode,
-        code: &'static str,
+        code: Code,
         message: String,
         details: Option<Value>,
     },
@@ -82,9 +86,8 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn coded(code: Code, message: impl Into<String>) -> Self {
         ApiError::Coded {
-            status,
             code,
             message: message.into(),
             details: None,
@@ -93,13 +96,7 @@ impl ApiError {
 
     pub fn with_details(self, details: Value) -> Self {
         match self {
-            ApiError::Coded {
-                status,
-                code,
-                message,
-                ..
-            } => ApiError::Coded {
-                status,
+            ApiError::Coded { code, message, .. } => ApiError::Coded {
                 code,
                 message,
                 details: Some(details),
@@ -108,38 +105,33 @@ impl ApiError {
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::coded(StatusCode::CONFLICT, code, message)
-    }
-
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ApiError::InvalidApiKey => "INVALID_API_KEY",
-            ApiError::OrgAccessDenied => "ORG_ACCESS_DENIED",
-            ApiError::PermissionDenied(_) => "PERMISSION_DENIED",
-            ApiError::RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
-            ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => "NOT_FOUND",
-            ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
-            ApiError::Validation(_) => "VALIDATION_ERROR",
-            ApiError::InvalidJson(_) => "INVALID_JSON",
-            ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
-            ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            ApiError::EmailEarlyAccess => "EMAIL_EARLY_ACCESS",
-            ApiError::ControlUnauthorized => "UNAUTHORIZED",
-            ApiError::Coded { code, .. } => code,
+            ApiError::InvalidApiKey => Code::InvalidApiKey,
+            ApiError::OrgAccessDenied => Code::OrgAccessDenied,
+            ApiError::PermissionDenied(_) => Code::PermissionDenied,
+            ApiError::RateLimited { .. } => Code::RateLimitExceeded,
+            ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => Code::NotFound,
+            ApiError::MethodNotAllowed { .. } => Code::MethodNotAllowed,
+            ApiError::Validation(_) => Code::ValidationError,
+            ApiError::InvalidJson(_) => Code::InvalidJson,
+            ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::UnsupportedMediaType => Code::UnsupportedMediaType,
+            ApiError::EmailEarlyAccess => Code::EmailEarlyAccess,
+            ApiError::ControlUnauthorized => Code::Unauthorized,
+            ApiError::Coded { code, .. } => *code,
             ApiError::Http { status, .. } => match status.as_u16() {
-                400 => "BAD_REQUEST",
-                408 => "REQUEST_TIMEOUT",
-                411 => "LENGTH_REQUIRED",
-                431 => "REQUEST_HEADER_FIELDS_TOO_LARGE",
-                _ if status.is_server_error() => "INTERNAL_ERROR",
-                _ => "BAD_REQUEST",
+                408 => Code::RequestTimeout,
+                411 => Code::LengthRequired,
+                431 => Code::RequestHeaderFieldsTooLarge,
+                _ if status.is_server_error() => Code::InternalError,
+                _ => Code::BadRequest,
             },
-            ApiError::Internal(_) => "INTERNAL_ERROR",
+            ApiError::Internal(_) => Code::InternalError,
         }
     }
 
@@ -157,7 +149,7 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("success".into(), Value::Bool(false));
         body.insert("error".into(), Value::String(self.to_string()));
-        body.insert("code".into(), Value::String(self.code().into()));
+        body.insert("code".into(), Value::String(self.code().as_str().into()));
         body.insert("statusCode".into(), json!(self.status_code().as_u16()));
         if let Some(details) = self.details() {
             body.insert("details".into(), details);
@@ -172,18 +164,10 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::InvalidApiKey | ApiError::ControlUnauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::OrgAccessDenied
-            | ApiError::PermissionDenied(_)
-            | ApiError::EmailEarlyAccess => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Validation(_) | ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Http { status, .. } | ApiError::Coded { status, .. } => *status,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // Framework rejections keep the status actix chose (a 400, 408, 431, ...).
+            ApiError::Http { status, .. } => *status,
+            other => StatusCode::from_u16(other.code().status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::registry::WireEnum;
+use crate::domain::wire::WireEnum;
 use crate::error::{ApiError, FieldError};
 
 pub struct Query {

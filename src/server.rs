@@ -1,0 +1,202 @@
+//! Starting and stopping a sandbox: [`Config`] says what to start, [`Sandbox::start`] generates the
+//! world, binds the port (0 picks a free one, as tests do) and runs the HTTP server beside the
+//! realtime driver that runs due jobs as sandbox time passes.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::domain::keys::RateLimitSpec;
+use crate::domain::time::{self, Millis};
+use crate::http::routes::ExampleContext;
+use crate::openapi::Documents;
+use crate::seed::Fixtures;
+use crate::sim::clock::{Clock, ClockMode};
+use crate::state::{AppState, Settings, SimSettings};
+use crate::{app, middleware};
+
+/// Everything needed to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub seed: u64,
+    pub fixtures: Fixtures,
+    /// The global per-key limit; `None` is `off`.
+    pub rate_limit: Option<RateLimitSpec>,
+    pub clock_mode: ClockMode,
+    /// Pins the clock start; otherwise now (realtime) or today's midnight UTC (manual).
+    pub clock_start: Option<Millis>,
+    pub time_scale: f64,
+    pub base_path: String,
+    pub control_token: Option<String>,
+    /// HTTP worker threads; `None` is one per core.
+    pub workers: Option<usize>,
+    /// Whether SIGINT/SIGTERM stop the server gracefully (off for in-process tests).
+    pub handle_signals: bool,
+    /// Simulation speeds and import limits.
+    pub sim: SimSettings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 4010,
+            seed: 1,
+            fixtures: Fixtures::default_world(),
+            rate_limit: Some(RateLimitSpec {
+                limit: 100,
+                window_seconds: 3600,
+            }),
+            clock_mode: ClockMode::Realtime,
+            clock_start: None,
+            time_scale: 1.0,
+            base_path: "/v1".into(),
+            control_token: None,
+            workers: None,
+            handle_signals: true,
+            sim: SimSettings::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The clock start this config implies, read from the host clock only when not pinned.
+    pub fn resolved_clock_start(&self) -> Millis {
+        self.clock_start.unwrap_or_else(|| {
+            let host_now = chrono::Utc::now().timestamp_millis();
+            match self.clock_mode {
+                ClockMode::Realtime => host_now,
+                ClockMode::Manual => time::start_of_utc_day(host_now),
+            }
+        })
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 host.
+pub fn display_addr(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => a.to_string(),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    }
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: web::Data<AppState>,
+    handle: ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+/// How often the realtime driver runs due jobs, in host time.
+const DRIVER_TICK: Duration = Duration::from_millis(20);
+
+impl Sandbox {
+    /// Generates the world, binds `host:port` and starts serving.
+    pub async fn start(config: Config) -> std::io::Result<Sandbox> {
+        let start = config.resolved_clock_start();
+        let clock = Clock::new(config.clock_mode, start, config.time_scale)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let settings = Settings {
+            seed: config.seed,
+            fixtures: config.fixtures.clone(),
+            clock_start: start,
+            base_path: config.base_path.clone(),
+            control_token: config.control_token.clone(),
+            rate_limit: config.rate_limit,
+            sim: config.sim,
+        };
+        let state = web::Data::new(AppState::new(settings, clock));
+        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        let addr = listener.local_addr()?;
+        let docs = {
+            let world = state.sim.store.read();
+            let origin = format!("http://{}", display_addr(addr));
+            let ctx = ExampleContext {
+                world: &world,
+                origin: &origin,
+            };
+            web::Data::new(Documents::build(
+                &app::api_routes().into_operations(),
+                &ctx,
+                &state.settings.base_path,
+            ))
+        };
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            let state = app_state.clone();
+            let docs = docs.clone();
+            App::new()
+                .wrap(from_fn(middleware::request_id::request_id))
+                .configure(move |cfg| app::configure(cfg, state, docs))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if let Some(n) = config.workers {
+            server = server.workers(n.max(1));
+        }
+        if !config.handle_signals {
+            server = server.disable_signals();
+        }
+        let server = server.run();
+        let handle = server.handle();
+        let server = tokio::spawn(server);
+        let driver_state = state.clone();
+        let driver = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(DRIVER_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                if driver_state.sim.clock.read().mode == ClockMode::Realtime {
+                    driver_state.sim.run_due().await;
+                }
+            }
+        });
+        Ok(Sandbox {
+            addr,
+            state,
+            handle,
+            server,
+            driver,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://host:port/v1` (or the configured base path).
+    pub fn api_url(&self) -> String {
+        format!("{}{}", self.url(), self.state.settings.base_path)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and returns.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        self.driver.abort();
+        let _ = self.server.await;
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM when signals are handled).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.driver.abort();
+        result.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+    }
+}

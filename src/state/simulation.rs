@@ -1,0 +1,154 @@
+//! The one owner of the simulation: the sandbox clock, the scheduler of jobs and every store that
+//! reset (and, later, snapshot and scenarios) must hold — the world, hosted files, idempotent
+//! answers, rate-limit windows, cached answers and the event log. Nothing else keeps state that
+//! outlives a request.
+//!
+//! Time moves in one place. `run_due` pops every job due by the clock's time, runs it against the
+//! world under the write lock, and collects the effects it returns; the dispatcher then performs
+//! them in order. One async lock serializes these runs (the realtime driver and
+//! `/_sandbox/clock/advance` may race), so jobs and their effects happen in the same order on
+//! every run, and `advance` answers only once everything that fell due has been performed.
+
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::domain::time::{Millis, HOUR};
+use crate::seed::{self, Fixtures};
+use crate::sim::clock::{Clock, ClockError};
+use crate::sim::effects::Effect;
+use crate::sim::jobs::{self, Job};
+use crate::sim::scheduler::Scheduler;
+use crate::store::events::EventLog;
+use crate::store::files::FileStore;
+use crate::store::idempotency::IdempotencyStore;
+use crate::store::limiter::RateLimiter;
+use crate::store::responses::ResponseCache;
+use crate::store::Store;
+
+/// What the seeded world is generated from (and regenerated from on reset).
+struct Origin {
+    fixtures: Fixtures,
+    seed: u64,
+    clock_start: Millis,
+}
+
+pub struct Simulation {
+    origin: Origin,
+    pub clock: Clock,
+    pub scheduler: Scheduler<Job>,
+    pub store: Store,
+    pub files: FileStore,
+    pub idempotency: IdempotencyStore,
+    pub limiter: RateLimiter,
+    /// Serialized answers of the hierarchy reads, valid while the world is unchanged.
+    pub responses: ResponseCache,
+    pub events: EventLog,
+    /// Serializes running due jobs and performing their effects.
+    running: AsyncMutex<()>,
+}
+
+impl Simulation {
+    pub fn new(fixtures: Fixtures, seed: u64, clock_start: Millis, clock: Clock) -> Self {
+        let world = seed::generate(&fixtures, seed, clock_start);
+        let sim = Simulation {
+            origin: Origin {
+                fixtures,
+                seed,
+                clock_start,
+            },
+            clock,
+            scheduler: Scheduler::default(),
+            store: Store::new(world),
+            files: FileStore::new(seed::samples::CATALOG),
+            idempotency: IdempotencyStore::default(),
+            limiter: RateLimiter::default(),
+            responses: ResponseCache::default(),
+            events: EventLog::default(),
+            running: AsyncMutex::new(()),
+        };
+        sim.prepare_world();
+        sim
+    }
+
+    /// What a freshly generated world needs around it: the hourly housekeeping job, and the bytes
+    /// of seeded media (made from the bundled samples).
+    fn prepare_world(&self) {
+        self.scheduler
+            .schedule(self.clock.now() + HOUR, Job::Housekeeping);
+        let world = self.store.read();
+        for m in world.media.values() {
+            if let Some(bytes) = m.seed_sample.as_deref().and_then(|s| self.files.get(s)) {
+                self.files.put_media(&m.id, bytes.bytes);
+            }
+        }
+    }
+
+    /// Runs every job due by the clock's time and performs their effects. Returns how many jobs
+    /// ran.
+    pub async fn run_due(&self) -> usize {
+        let _running = self.running.lock().await;
+        let now = self.clock.now();
+        let mut ran = 0;
+        let mut effects = Vec::new();
+        // Jobs scheduled by effects may already be due: run until nothing due is left.
+        loop {
+            let batch = self.scheduler.run_due(now, |job, at| {
+                let mut world = self.store.write();
+                effects.extend(jobs::run(&mut world, &job, at));
+            });
+            if batch == 0 {
+                break;
+            }
+            ran += batch;
+            self.schedule_follow_ups(&mut effects);
+        }
+        self.perform(effects).await;
+        ran
+    }
+
+    /// Takes the `Schedule` effects out of `effects` and schedules them now, so a follow-up that
+    /// is already due runs in the same call.
+    fn schedule_follow_ups(&self, effects: &mut Vec<Effect>) {
+        effects.retain(|e| match e {
+            Effect::Schedule { at, job } => {
+                self.scheduler.schedule(*at, job.clone());
+                false
+            }
+            _ => true,
+        });
+    }
+
+    /// Moves the clock forward by `ms` and runs everything due by then.
+    pub async fn advance_by(&self, ms: Millis) -> Millis {
+        let now = self.clock.advance(ms);
+        self.run_due().await;
+        now
+    }
+
+    /// Moves the clock to `to` (never backwards) and runs everything due by then.
+    pub async fn advance_to(&self, to: Millis) -> Result<Millis, ClockError> {
+        let now = self.clock.set_now(to)?;
+        self.run_due().await;
+        Ok(now)
+    }
+
+    /// Back to the seeded state: the world is regenerated from the same fixtures, seed and clock
+    /// start (so ids are the same as at start-up); pending jobs, rate-limit windows, idempotent
+    /// answers, uploads and events are dropped. The clock keeps its time: sandbox time never goes
+    /// backwards.
+    pub async fn reset(&self) {
+        let _running = self.running.lock().await;
+        let world = seed::generate(
+            &self.origin.fixtures,
+            self.origin.seed,
+            self.origin.clock_start,
+        );
+        self.scheduler.clear();
+        self.limiter.clear();
+        self.idempotency.clear();
+        self.files.clear();
+        self.events.clear();
+        self.responses.clear();
+        self.store.replace(world);
+        self.prepare_world();
+    }
+}
