@@ -1,8 +1,19 @@
 //! pc-sandbox: an offline sandbox of the Political Comms API.
 //!
 //! [`Sandbox::start`] runs the whole server in-process on any port (tests use port 0); the binary
-//! is a thin CLI around it. Modules, lowest first (each imports only modules above it in this
-//! list; `tests/layers.rs` keeps it so):
+//! is a thin CLI around it.
+//!
+//! Imports go one way, lowest layer first; a module imports only from layers before its own, and
+//! `tests/layers.rs` fails on any cycle:
+//!
+//! 1. `domain`, `error` (leaves)
+//! 2. `store` (the state's containers)
+//! 3. `sim` (time, jobs, effects, write rules) → 4. `seed` (world generation, using those rules)
+//! 5. `http` (plumbing, the route registry) → 6. `access` (caller, reach, filters)
+//! 7. `state` (the one owner of the simulation)
+//! 8. `middleware`, `api`, `control` (the request path) → 9. `openapi` (documents from the
+//!    registry) → 10. `app` (the actix `App`) → 11. `server` (start/stop)
+//! 12. `cli`, `serve` (the binary's front)
 
 /// Who may see what: the caller, its reach in the org tree, filters, "in use" refusals.
 pub mod access;
