@@ -19,7 +19,7 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Command::Serve(args) => pc_sandbox::serve::run(args).await,
-        Command::Openapi(args) => print_document(DocumentKind::OpenApi, args),
-        Command::Postman(args) => print_document(DocumentKind::Postman, args),
+        Command::Openapi(args) => print_document(DocumentKind::OpenApi, args).await,
+        Command::Postman(args) => print_document(DocumentKind::Postman, args).await,
     }
 }

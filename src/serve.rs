@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use crate::cli::{DocumentArgs, ServeArgs};
 use crate::domain::time;
-use crate::http::routes::ExampleContext;
 use crate::seed::Fixtures;
+use crate::state::{Settings, SimSettings};
 use crate::Sandbox;
 
 pub async fn run(args: ServeArgs) -> ExitCode {
@@ -114,7 +114,7 @@ pub enum DocumentKind {
 
 /// `pc-sandbox openapi|postman`: builds the document from the same route registry and a world of
 /// the given seed, and prints it (pretty JSON).
-pub fn print_document(kind: DocumentKind, args: DocumentArgs) -> ExitCode {
+pub async fn print_document(kind: DocumentKind, args: DocumentArgs) -> ExitCode {
     let Some(start) = time::parse_rfc3339(&args.clock_start) else {
         eprintln!(
             "error: --clock-start {:?} is not an RFC 3339 timestamp",
@@ -122,16 +122,21 @@ pub fn print_document(kind: DocumentKind, args: DocumentArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let world = crate::seed::generate(&Fixtures::default_world(), args.seed, start);
-    let ctx = ExampleContext {
-        world: &world,
-        origin: args.origin.trim_end_matches('/'),
+    let settings = Settings {
+        seed: args.seed,
+        fixtures: Fixtures::default_world(),
+        clock_start: start,
+        base_path: args.base_path.clone(),
+        control_token: None,
+        rate_limit: None,
+        sim: SimSettings::default(),
     };
-    let ops = crate::app::api_routes().into_operations();
-    let doc = match kind {
-        DocumentKind::OpenApi => crate::openapi::document(&ops, &ctx, &args.base_path),
-        DocumentKind::Postman => crate::openapi::collection(&ops, &ctx, &args.base_path),
+    let built = crate::server::build_documents(settings, args.origin.trim_end_matches('/')).await;
+    let bytes = match kind {
+        DocumentKind::OpenApi => built.openapi,
+        DocumentKind::Postman => built.postman,
     };
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let mut stdout = std::io::stdout().lock();
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     if writeln!(stdout, "{text}").is_err() {

@@ -2,17 +2,22 @@
 //! world, binds the port (0 picks a free one, as tests do) and runs the HTTP server beside the
 //! realtime driver that runs due jobs as sandbox time passes.
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use serde_json::Value;
 
+use crate::domain::keys::KeyRole;
 use crate::domain::keys::RateLimitSpec;
 use crate::domain::time::{self, Millis};
 use crate::http::routes::ExampleContext;
-use crate::openapi::Documents;
+use crate::http::routes::{Operation, Payload};
+use crate::openapi::{self, Built, Documents};
+use crate::seed;
 use crate::seed::Fixtures;
 use crate::sim::clock::{Clock, ClockMode};
 use crate::state::{AppState, Settings, SimSettings};
@@ -78,6 +83,78 @@ impl Config {
     }
 }
 
+/// The documents of the /v1 surface for a sandbox of `settings` reached at `origin`, with the
+/// success answers of a throwaway sandbox of the same world as examples.
+pub async fn build_documents(settings: Settings, origin: &str) -> Built {
+    let ops = app::api_routes().into_operations();
+    let world = seed::generate(&settings.fixtures, settings.seed, settings.clock_start);
+    let ctx = ExampleContext {
+        world: &world,
+        origin,
+    };
+    let answers = answer_examples(settings.clone(), &ops, &ctx).await;
+    Built::new(&ops, &ctx, &settings.base_path, &answers)
+}
+
+/// The `data` of each operation's success answer, by `operationId`, asked of an in-process
+/// sandbox of a fresh world (no limits, a frozen clock) with the seeded root key. Operations
+/// with a request body are left out: their examples would fetch files.
+async fn answer_examples(
+    mut settings: Settings,
+    ops: &[Operation],
+    ctx: &ExampleContext<'_>,
+) -> BTreeMap<String, Value> {
+    let mut answers = BTreeMap::new();
+    let Some(key) = ctx
+        .world
+        .keys
+        .values()
+        .find(|k| k.role == KeyRole::Root)
+        .map(|k| k.key.clone())
+    else {
+        return answers;
+    };
+    settings.rate_limit = None;
+    settings.control_token = None;
+    let Ok(clock) = Clock::new(ClockMode::Manual, settings.clock_start, 1.0) else {
+        return answers;
+    };
+    let base = settings.base_path.clone();
+    let state = web::Data::new(AppState::new(settings, clock));
+    let docs = web::Data::new(Documents::ready(Built::default()));
+    let service = actix_web::test::init_service(
+        App::new()
+            .wrap(from_fn(middleware::request_id::request_id))
+            .configure(move |cfg| app::configure(cfg, state, docs)),
+    )
+    .await;
+    for op in ops {
+        let Some((status, Payload::Json(_))) = &op.success else {
+            continue;
+        };
+        if op.public || op.request.is_some() || op.raw_request.is_some() {
+            continue;
+        }
+        let req = actix_web::test::TestRequest::default()
+            .method(
+                actix_web::http::Method::from_bytes(op.method.as_str().as_bytes())
+                    .unwrap_or_default(),
+            )
+            .uri(&format!("{base}{}", op.example_uri(ctx)))
+            .insert_header(("X-API-Key", key.as_str()))
+            .to_request();
+        let res = actix_web::test::call_service(&service, req).await;
+        if res.status().as_u16() != *status {
+            continue;
+        }
+        let body: Value = actix_web::test::read_body_json(res).await;
+        if let Some(data) = body.get("data") {
+            answers.insert(op.id.to_string(), openapi::shorten(data.clone()));
+        }
+    }
+    answers
+}
+
 /// `host:port`, with brackets around an IPv6 host.
 pub fn display_addr(addr: SocketAddr) -> String {
     match addr {
@@ -117,17 +194,12 @@ impl Sandbox {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let addr = listener.local_addr()?;
         let docs = {
-            let world = state.sim.store.read();
+            let settings = state.settings.clone();
             let origin = format!("http://{}", display_addr(addr));
-            let ctx = ExampleContext {
-                world: &world,
-                origin: &origin,
-            };
-            web::Data::new(Documents::build(
-                &app::api_routes().into_operations(),
-                &ctx,
-                &state.settings.base_path,
-            ))
+            web::Data::new(Documents::lazy(Box::new(move || {
+                let (settings, origin) = (settings.clone(), origin.clone());
+                Box::pin(async move { build_documents(settings, &origin).await })
+            })))
         };
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

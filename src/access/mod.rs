@@ -116,3 +116,27 @@ pub fn in_use(code: Code, what: &str, field: &str, users: Vec<User>) -> Result<(
     );
     Err(ApiError::coded(code, message).with_details(json!({ field: users })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_nobody_uses_may_go_and_a_used_one_names_its_users() {
+        assert!(in_use(Code::NotFound, "The list", "projects", Vec::new()).is_ok());
+        let users = vec![User {
+            id: "proj_1".into(),
+            name: "GOTV Blast".into(),
+            status: "scheduled".into(),
+        }];
+        let err = in_use(Code::ListNotReady, "The list", "projects", users)
+            .expect_err("a user blocks it");
+        let body = err.body();
+        assert_eq!(body["code"], "LIST_NOT_READY");
+        assert_eq!(body["statusCode"], 409);
+        assert_eq!(body["details"]["projects"][0]["id"], "proj_1");
+        assert!(body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("GOTV Blast")));
+    }
+}

@@ -274,6 +274,29 @@ impl Operation {
         self
     }
 
+    /// The path with its parameters filled from `ctx` (a `{name}` without an example stays as
+    /// it is), plus the required query parameters: a request that works on a fresh sandbox.
+    pub fn example_uri(&self, ctx: &ExampleContext) -> String {
+        let mut path = self.path.clone();
+        let mut query = Vec::new();
+        for p in &self.params {
+            let value = p.example.and_then(|f| f(ctx)).map(|v| match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            });
+            match (p.location, value) {
+                (ParamIn::Path, Some(v)) => path = path.replace(&format!("{{{}}}", p.name), &v),
+                (ParamIn::Query, Some(v)) if p.required => query.push(format!("{}={v}", p.name)),
+                _ => {}
+            }
+        }
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", query.join("&"))
+        }
+    }
+
     /// The `{name}` segments of the path, in order.
     pub fn path_names(&self) -> Vec<&str> {
         self.path

@@ -10,6 +10,8 @@
 mod postman;
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::http::header::ContentType;
 use actix_web::web::{self, Bytes};
@@ -23,34 +25,82 @@ use crate::http::routes::{ExampleContext, Method, Operation, ParamIn, Payload, R
 
 pub use postman::collection;
 
-/// The serialized documents the sandbox serves.
-pub struct Documents {
+/// The serialized OpenAPI document and Postman collection.
+#[derive(Debug, Clone, Default)]
+pub struct Built {
     pub openapi: Bytes,
     pub postman: Bytes,
 }
 
-impl Documents {
-    /// Builds both documents for the operations of the /v1 surface at `base_path`.
-    pub fn build(ops: &[Operation], ctx: &ExampleContext, base_path: &str) -> Documents {
-        let doc = document(ops, ctx, base_path);
+impl Built {
+    /// Serializes both documents of `ops`, with `answers` as the examples of success answers.
+    pub fn new(
+        ops: &[Operation],
+        ctx: &ExampleContext,
+        base_path: &str,
+        answers: &BTreeMap<String, Value>,
+    ) -> Built {
+        let doc = document(ops, ctx, base_path, answers);
         let postman = collection(ops, ctx, base_path);
-        Documents {
+        Built {
             openapi: Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()),
             postman: Bytes::from(serde_json::to_vec(&postman).unwrap_or_default()),
         }
     }
 }
 
+/// Makes the documents (the server gathers the answer examples from a throwaway sandbox).
+pub type Builder = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Built>>> + Send + Sync>;
+
+/// The documents a sandbox serves, built on first request: start-up stays instant, and the
+/// examples are gathered only when somebody asks.
+pub struct Documents {
+    built: tokio::sync::OnceCell<Built>,
+    make: Builder,
+}
+
+impl Documents {
+    pub fn lazy(make: Builder) -> Documents {
+        Documents {
+            built: tokio::sync::OnceCell::new(),
+            make,
+        }
+    }
+
+    /// Documents that are already built (or deliberately empty).
+    pub fn ready(built: Built) -> Documents {
+        Documents {
+            built: tokio::sync::OnceCell::new_with(Some(built)),
+            make: Box::new(|| Box::pin(async { Built::default() })),
+        }
+    }
+
+    pub async fn get(&self) -> &Built {
+        self.built.get_or_init(|| (self.make)()).await
+    }
+}
+
 async fn serve_openapi(docs: web::Data<Documents>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(docs.openapi.clone())
+        .body(docs.get().await.openapi.clone())
 }
 
 async fn serve_postman(docs: web::Data<Documents>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(docs.postman.clone())
+        .body(docs.get().await.postman.clone())
+}
+
+/// A shortened copy of an answer for an example: arrays keep their first two items.
+pub fn shorten(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().take(2).map(shorten).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, shorten(v))).collect())
+        }
+        other => other,
+    }
 }
 
 /// The document of the /v1 surface, at `GET /v1/openapi.json` (no key).
@@ -208,8 +258,14 @@ fn generator(serialize: bool) -> SchemaGenerator {
     settings.into_generator()
 }
 
-/// The OpenAPI 3.1 document of `ops`, served at `base_path`.
-pub fn document(ops: &[Operation], ctx: &ExampleContext, base_path: &str) -> Value {
+/// The OpenAPI 3.1 document of `ops`, served at `base_path`; `answers` holds example `data` of
+/// success answers by `operationId`.
+pub fn document(
+    ops: &[Operation],
+    ctx: &ExampleContext,
+    base_path: &str,
+    answers: &BTreeMap<String, Value>,
+) -> Value {
     let mut responses_gen = generator(true);
     let mut requests_gen = generator(false);
     let mut paths: Map<String, Value> = Map::new();
@@ -281,15 +337,17 @@ pub fn document(ops: &[Operation], ctx: &ExampleContext, base_path: &str) -> Val
             match payload {
                 Payload::Json(schema) => {
                     let data = Value::from(schema(&mut responses_gen));
-                    response["content"] = json!({
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["success", "data"],
-                                "properties": { "success": { "const": true }, "data": data },
-                            }
+                    let mut media = json!({
+                        "schema": {
+                            "type": "object",
+                            "required": ["success", "data"],
+                            "properties": { "success": { "const": true }, "data": data },
                         }
                     });
+                    if let Some(example) = answers.get(op.id) {
+                        media["example"] = json!({ "success": true, "data": example });
+                    }
+                    response["content"] = json!({ "application/json": media });
                 }
                 Payload::File(content_type) => {
                     let schema = if *content_type == "application/json" {

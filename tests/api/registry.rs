@@ -16,30 +16,6 @@ fn method_of(m: Op) -> Method {
     Method::from_bytes(m.as_str().as_bytes()).expect("a method")
 }
 
-/// The request path of `op` with its path parameters filled from the seeded world, plus the
-/// required query parameters.
-fn example_path(op: &Operation, ctx: &ExampleContext) -> String {
-    let mut path = op.path.clone();
-    let mut query = Vec::new();
-    for p in &op.params {
-        let value = p.example.and_then(|f| f(ctx)).map(|v| match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        });
-        match (p.location, value) {
-            (ParamIn::Path, Some(v)) => path = path.replace(&format!("{{{}}}", p.name), &v),
-            (ParamIn::Path, None) => path = path.replace(&format!("{{{}}}", p.name), "x"),
-            (ParamIn::Query, Some(v)) if p.required => query.push(format!("{}={v}", p.name)),
-            _ => {}
-        }
-    }
-    if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{}", query.join("&"))
-    }
-}
-
 #[test]
 fn every_operation_is_fully_described() {
     for (surface, ops) in [
@@ -96,7 +72,7 @@ async fn every_route_answers_as_its_operation_says_and_nothing_else_is_routed() 
                 let body = op.request_example.and_then(|f| f(&ctx));
                 (
                     method_of(op.method),
-                    format!("/v1{}", example_path(op, &ctx)),
+                    format!("/v1{}", op.example_uri(&ctx)),
                     body,
                     op,
                 )
@@ -239,6 +215,13 @@ async fn the_openapi_document_describes_exactly_the_registered_operations() {
             .unwrap_or_default()
     };
     assert_eq!(param_names("/hierarchy"), ["organizationId"]);
+    // Answers of the seeded world are the examples of reads.
+    let example = &doc["paths"]["/organizations"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["example"];
+    assert_eq!(example["success"], true);
+    assert!(example["data"][0]["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("org_")));
     assert!(param_names("/phone-numbers").contains(&"owner_type".to_string()));
     // Every sandbox-defined code the document names comes from the one catalogue.
     let codes = &doc["components"]["schemas"]["ErrorEnvelope"]["properties"]["code"]["enum"];
