@@ -119,6 +119,9 @@ pub struct Operation {
     pub request_example: Option<ExampleFn>,
     /// The success status and payload; `None` for operations that only ever refuse (email).
     pub success: Option<(u16, Payload)>,
+    /// Other success answers the operation gives in some states (analyze: 200 when nothing is
+    /// left to do).
+    pub other_successes: Vec<(u16, Payload, &'static str)>,
     /// The documented refusals of this operation (the gate's and the parser's are added by the
     /// document builder for every operation of the API surface).
     pub errors: Vec<Code>,
@@ -142,6 +145,7 @@ impl Operation {
             raw_request: None,
             request_example: None,
             success: None,
+            other_successes: Vec::new(),
             errors: Vec::new(),
             public: false,
             body_limit: None,
@@ -242,6 +246,13 @@ impl Operation {
     /// Success: 200 with `{"success": true, "data": T}`.
     pub fn ok<T: JsonSchema>(&mut self) -> &mut Self {
         self.answers::<T>(200)
+    }
+
+    /// Another success answer, given `when`.
+    pub fn also_answers<T: JsonSchema>(&mut self, status: u16, when: &'static str) -> &mut Self {
+        self.other_successes
+            .push((status, Payload::Json(schema_of::<T>), when));
+        self
     }
 
     /// Success: `status` with a file of `content_type`.

@@ -327,13 +327,18 @@ pub fn document(
         }
         let gated = !op.public;
         let mut responses = Map::new();
-        if let Some((status, payload)) = &op.success {
+        let successes = op
+            .success
+            .iter()
+            .map(|(status, payload)| (*status, payload, op.summary))
+            .chain(op.other_successes.iter().map(|(s, p, when)| (*s, p, *when)));
+        for (status, payload, description) in successes {
             let headers = if gated {
                 rate_limit_headers()
             } else {
                 json!({ "X-Request-ID": { "$ref": "#/components/headers/X-Request-ID" } })
             };
-            let mut response = json!({ "description": op.summary, "headers": headers });
+            let mut response = json!({ "description": description, "headers": headers });
             match payload {
                 Payload::Json(schema) => {
                     let data = Value::from(schema(&mut responses_gen));
@@ -344,18 +349,20 @@ pub fn document(
                             "properties": { "success": { "const": true }, "data": data },
                         }
                     });
-                    if let Some(example) = answers.get(op.id) {
+                    let primary = op.success.as_ref().is_some_and(|(s, _)| *s == status);
+                    if let Some(example) = answers.get(op.id).filter(|_| primary) {
                         media["example"] = json!({ "success": true, "data": example });
                     }
                     response["content"] = json!({ "application/json": media });
                 }
                 Payload::File(content_type) => {
-                    let schema = if *content_type == "application/json" {
+                    let content_type = *content_type;
+                    let schema = if content_type == "application/json" {
                         json!({ "type": "object" })
                     } else {
                         json!({ "type": "string", "contentMediaType": content_type })
                     };
-                    response["content"] = json!({ *content_type: { "schema": schema } });
+                    response["content"] = json!({ content_type: { "schema": schema } });
                 }
                 Payload::Empty => {}
             }

@@ -35,6 +35,10 @@ pub fn configure(r: &mut Routes) {
         )
         .path_param("id", "Contact list id", examples::unanalyzed_list_id)
         .answers::<AnalyzeAnswer>(202)
+        .also_answers::<AnalyzeAnswer>(
+            200,
+            "Every number of the list is analyzed already: `complete`, cost 0.",
+        )
         .errors(&[Code::ListNotReady, Code::InsufficientBalance]);
     r.get("/contact-lists/{id}/download", download)
         .op("downloadContactList", "Download a list as CSV")
