@@ -10,6 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest};
 
 use crate::error::{self, ApiError, MAX_BODY_BYTES};
+use crate::http::query::QueryMode;
 use crate::http::routes::Routes;
 use crate::middleware::{control_auth::control_auth, gate::gate, idempotency::idempotency};
 use crate::openapi::{self, Documents};
@@ -45,6 +46,9 @@ pub fn configure(
     docs: web::Data<Documents>,
 ) {
     let base = state.settings.base_path.clone();
+    let query_mode = QueryMode {
+        lenient: state.settings.lenient_query,
+    };
     let (public, gated) = api_routes().split_public();
     cfg.app_data(state)
         .app_data(docs)
@@ -66,6 +70,7 @@ pub fn configure(
         .configure(|c| public.mount_under(&base, c))
         .service(
             web::scope(&base)
+                .app_data(query_mode)
                 .wrap(from_fn(idempotency))
                 .wrap(from_fn(gate))
                 .configure(|c| gated.mount(c))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::domain::keys::RateLimitSpec;
+use crate::domain::keys::LimitPolicy;
 use crate::domain::time;
 use crate::seed::Fixtures;
 use crate::sim::clock::ClockMode;
@@ -130,6 +130,28 @@ pub struct ServeArgs {
     /// generated URL ever reaches the network.
     #[arg(long)]
     pub fetch_loopback_only: bool,
+    /// Ignore unknown query parameters on /v1 instead of answering 400 (the default names the
+    /// spelling the endpoint takes: organization_id here, organizationId there).
+    #[arg(long)]
+    pub lenient_query: bool,
+    /// Build the URLs in answers (presigned files, media) from X-Forwarded-Host/-Proto and
+    /// Forwarded: only behind a proxy you trust.
+    #[arg(long)]
+    pub trust_forwarded_headers: bool,
+    /// Real seconds a request body may go without sending a byte before it is answered with a
+    /// 408 and the connection closed.
+    #[arg(long, default_value_t = 30)]
+    pub body_timeout_seconds: u64,
+    /// Imports (contact lists and media) fetched and parsed at once; others wait up to half the
+    /// fetch timeout for a slot, then get a 503 IMPORTS_BUSY. Bounds the memory imports take.
+    #[arg(long, default_value_t = 4)]
+    pub max_concurrent_imports: usize,
+    /// Largest file PUT /_sandbox/files/{name} hosts (after decoding a Content-Encoding), in MB.
+    #[arg(long, default_value_t = 256)]
+    pub max_hosted_file_mb: u64,
+    /// The most all hosted uploads may hold together, in MB (bundled samples do not count).
+    #[arg(long, default_value_t = 512)]
+    pub hosted_files_quota_mb: u64,
 }
 
 impl ServeArgs {
@@ -139,7 +161,7 @@ impl ServeArgs {
         let rate_limit = if self.rate_limit.trim().eq_ignore_ascii_case("off") {
             None
         } else {
-            match RateLimitSpec::parse(&self.rate_limit) {
+            match LimitPolicy::parse(&self.rate_limit) {
                 Ok(spec) => Some(spec),
                 Err(e) => {
                     errors.push(format!("--rate-limit: {e}"));
@@ -190,6 +212,19 @@ impl ServeArgs {
                     .into(),
             );
         }
+        if !(1..=4096).contains(&self.max_hosted_file_mb)
+            || !(1..=16384).contains(&self.hosted_files_quota_mb)
+        {
+            errors.push(
+                "--max-hosted-file-mb must be 1-4096 and --hosted-files-quota-mb 1-16384".into(),
+            );
+        }
+        if !(1..=64).contains(&self.max_concurrent_imports) {
+            errors.push("--max-concurrent-imports: between 1 and 64".into());
+        }
+        if !(1..=3600).contains(&self.body_timeout_seconds) {
+            errors.push("--body-timeout-seconds: between 1 and 3600".into());
+        }
         if !(1..=2048).contains(&self.max_import_mb) {
             errors.push("--max-import-mb: between 1 and 2048".into());
         }
@@ -204,6 +239,9 @@ impl ServeArgs {
             max_import_rows: self.max_import_rows,
             fetch_timeout_seconds: self.fetch_timeout_seconds,
             fetch_loopback_only: self.fetch_loopback_only,
+            max_hosted_file_bytes: self.max_hosted_file_mb * 1024 * 1024,
+            hosted_files_quota_bytes: self.hosted_files_quota_mb * 1024 * 1024,
+            max_concurrent_imports: self.max_concurrent_imports,
         };
         let fixtures = match &self.fixtures {
             None => Some(Fixtures::default_world()),
@@ -240,6 +278,9 @@ impl ServeArgs {
                 workers: self.workers,
                 handle_signals: true,
                 sim,
+                body_timeout_ms: self.body_timeout_seconds.saturating_mul(1000),
+                trust_forwarded_headers: self.trust_forwarded_headers,
+                lenient_query: self.lenient_query,
             }),
             _ => Err(errors),
         }
@@ -264,8 +305,11 @@ mod tests {
         let c = args(&[]).expect("valid");
         assert_eq!((c.host.as_str(), c.port, c.seed), ("127.0.0.1", 4010, 1));
         assert_eq!(
-            c.rate_limit.map(|r| (r.limit, r.window_seconds)),
-            Some((100, 3600))
+            c.rate_limit,
+            Some(LimitPolicy::Window(crate::domain::keys::RateLimitSpec {
+                limit: 100,
+                window_seconds: 3600
+            }))
         );
         assert_eq!(c.base_path, "/v1");
         assert_eq!(c.clock_mode, ClockMode::Realtime);
@@ -278,7 +322,16 @@ mod tests {
             None
         );
         let c = args(&["--rate-limit", "600/minute"]).expect("valid");
-        assert_eq!(c.rate_limit.map(|r| r.limit), Some(600));
+        assert_eq!(c.rate_limit.map(|r| r.limit()), Some(600));
+        let bucket = args(&["--rate-limit", "bucket:600,10/s"]).expect("valid");
+        assert_eq!(
+            bucket.rate_limit,
+            Some(LimitPolicy::Bucket(crate::domain::keys::BucketSpec {
+                capacity: 600,
+                refill_per_second: 10
+            }))
+        );
+        assert!(args(&["--rate-limit", "bucket:600"]).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{DocumentArgs, ServeArgs};
+use crate::domain::keys::LimitPolicy;
 use crate::domain::time;
 use crate::seed::Fixtures;
 use crate::state::{Settings, SimSettings};
@@ -57,7 +58,13 @@ fn print_banner(sandbox: &Sandbox, host: &str) {
     let api = format!("{base}{}", state.settings.base_path);
     let clock = state.sim.clock.read();
     let limit = match state.global_rate_limit() {
-        Some(l) => format!("{} requests / {} s per key", l.limit, l.window_seconds),
+        Some(LimitPolicy::Window(l)) => {
+            format!("{} requests / {} s per key", l.limit, l.window_seconds)
+        }
+        Some(LimitPolicy::Bucket(b)) => format!(
+            "token bucket of {} per key, refilling {}/s",
+            b.capacity, b.refill_per_second
+        ),
         None => "off".into(),
     };
     let mut out = String::new();
@@ -130,6 +137,9 @@ pub async fn print_document(kind: DocumentKind, args: DocumentArgs) -> ExitCode 
         control_token: None,
         rate_limit: None,
         sim: SimSettings::default(),
+        body_timeout_ms: 30_000,
+        trust_forwarded_headers: false,
+        lenient_query: false,
     };
     let built = crate::server::build_documents(settings, args.origin.trim_end_matches('/')).await;
     let bytes = match kind {

@@ -7,12 +7,12 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, NormalizePath};
 use actix_web::{web, App, HttpServer};
 use serde_json::Value;
 
 use crate::domain::keys::KeyRole;
-use crate::domain::keys::RateLimitSpec;
+use crate::domain::keys::{LimitPolicy, RateLimitSpec};
 use crate::domain::time::{self, Millis};
 use crate::http::routes::ExampleContext;
 use crate::http::routes::{Operation, Payload};
@@ -32,7 +32,7 @@ pub struct Config {
     pub seed: u64,
     pub fixtures: Fixtures,
     /// The global per-key limit; `None` is `off`.
-    pub rate_limit: Option<RateLimitSpec>,
+    pub rate_limit: Option<LimitPolicy>,
     pub clock_mode: ClockMode,
     /// Pins the clock start; otherwise now (realtime) or today's midnight UTC (manual).
     pub clock_start: Option<Millis>,
@@ -45,6 +45,12 @@ pub struct Config {
     pub handle_signals: bool,
     /// Simulation speeds and import limits.
     pub sim: SimSettings,
+    /// Host milliseconds a request body may go without a byte before it is a 408.
+    pub body_timeout_ms: u64,
+    /// Honour `X-Forwarded-Host`/`-Proto` when building URLs in answers.
+    pub trust_forwarded_headers: bool,
+    /// Ignore unknown query parameters on /v1 (`--lenient-query`).
+    pub lenient_query: bool,
 }
 
 impl Default for Config {
@@ -54,10 +60,10 @@ impl Default for Config {
             port: 4010,
             seed: 1,
             fixtures: Fixtures::default_world(),
-            rate_limit: Some(RateLimitSpec {
+            rate_limit: Some(LimitPolicy::Window(RateLimitSpec {
                 limit: 100,
                 window_seconds: 3600,
-            }),
+            })),
             clock_mode: ClockMode::Realtime,
             clock_start: None,
             time_scale: 1.0,
@@ -66,6 +72,9 @@ impl Default for Config {
             workers: None,
             handle_signals: true,
             sim: SimSettings::default(),
+            body_timeout_ms: 30_000,
+            trust_forwarded_headers: false,
+            lenient_query: false,
         }
     }
 }
@@ -189,6 +198,9 @@ impl Sandbox {
             control_token: config.control_token.clone(),
             rate_limit: config.rate_limit,
             sim: config.sim,
+            body_timeout_ms: config.body_timeout_ms,
+            trust_forwarded_headers: config.trust_forwarded_headers,
+            lenient_query: config.lenient_query,
         };
         let state = web::Data::new(AppState::new(settings, clock));
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
@@ -206,6 +218,9 @@ impl Sandbox {
             let state = app_state.clone();
             let docs = docs.clone();
             App::new()
+                .wrap(from_fn(middleware::body_timeout::body_timeout))
+                // A trailing slash is tolerated: `/v1/organizations/` is `/v1/organizations`.
+                .wrap(NormalizePath::trim())
                 .wrap(from_fn(middleware::request_id::request_id))
                 .configure(move |cfg| app::configure(cfg, state, docs))
         })

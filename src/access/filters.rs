@@ -26,8 +26,8 @@ pub struct OrgBrandFilter {
 
 impl OrgBrandFilter {
     /// Parses a query that takes exactly these two filters.
-    pub fn parse(query: &str) -> ApiResult<OrgBrandFilter> {
-        let mut q = Query::parse(query, &["organization_id", "brand_id"]);
+    pub fn parse(req: &actix_web::HttpRequest) -> ApiResult<OrgBrandFilter> {
+        let mut q = Query::of(req, &["organization_id", "brand_id"]);
         let org = q.string("organization_id");
         let brand = q.string("brand_id");
         q.finish()?;

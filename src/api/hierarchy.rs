@@ -47,7 +47,7 @@ async fn list_organizations(
     caller: Caller,
     state: web::Data<crate::state::AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     cached(&state, &caller, &req, |world, buf| {
         let items: Vec<OrganizationView> = caller
             .reach
@@ -165,7 +165,7 @@ async fn get_hierarchy(
     caller: Caller,
     state: web::Data<crate::state::AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organizationId"]);
+    let mut q = Query::of(&req, &["organizationId"]);
     let org = q.string("organizationId");
     q.finish()?;
     cached(&state, &caller, &req, |world, buf| {

@@ -3,6 +3,8 @@
 //! caller's tree (403 for an organization outside it, 404 for a brand outside it) and against each
 //! other (400 `BRAND_ORG_MISMATCH`).
 
+use std::time::Duration;
+
 use actix_web::web::Bytes;
 use reqwest::Url;
 
@@ -12,6 +14,23 @@ use crate::http::Body;
 use crate::sim::fetch::{self, FetchError, Limits};
 use crate::state::AppState;
 use crate::store::World;
+
+/// A slot to fetch and parse one import in: waits while every slot is taken, for at most half
+/// the fetch timeout, then answers 503 `IMPORTS_BUSY` (with `Retry-After`) rather than queueing
+/// without bound. Hold it until the fetched bytes are parsed.
+pub async fn slot(state: &AppState) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+    let wait = Duration::from_millis(state.settings.sim.fetch_timeout_seconds * 500);
+    match tokio::time::timeout(wait, state.imports.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(ApiError::coded(
+            Code::ImportsBusy,
+            format!(
+                "{} imports are being fetched and parsed already; retry in a few seconds",
+                state.settings.sim.max_concurrent_imports
+            ),
+        )),
+    }
+}
 
 /// Takes `source_url` from `body`: a URL the sandbox may fetch, or a field error.
 pub fn source_url(body: &mut Body) -> Option<Url> {

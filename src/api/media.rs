@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{examples, imports};
 use crate::access::{Caller, OrgBrandFilter};
+use crate::api::contact_lists::MAX_REASON_CHARS;
 use crate::domain::ids::{new_id, Kind};
 use crate::domain::media::{self, MediaFile, MediaStatus, MediaUsage};
+use crate::domain::text::clip;
 use crate::domain::time;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
@@ -136,25 +138,24 @@ pub struct MediaDeleted {
 }
 
 /// The public URL of a ready file: served by the sandbox itself, stable for the file's life.
-pub fn url_of(req: &HttpRequest, m: &MediaFile) -> Option<String> {
+pub fn url_of(origin: &str, m: &MediaFile) -> Option<String> {
     if m.status != MediaStatus::Ready {
         return None;
     }
-    let info = req.connection_info();
     let stored = m.stored_name.as_deref()?;
-    Some(format!(
-        "{}://{}/_sandbox/media/{}/{stored}",
-        info.scheme(),
-        info.host(),
-        m.id
-    ))
+    Some(format!("{origin}/_sandbox/media/{}/{stored}", m.id))
+}
+
+/// Where the caller reaches the sandbox (see `http::origin`).
+fn origin_of(req: &HttpRequest, state: &AppState) -> String {
+    crate::http::origin::origin(req, state.settings.trust_forwarded_headers)
 }
 
 fn find<'w>(world: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w MediaFile> {
     caller.find(world, &world.media, id, "Media file")
 }
 
-fn item(req: &HttpRequest, world: &World, m: &MediaFile) -> MediaItem {
+fn item(origin: &str, world: &World, m: &MediaFile) -> MediaItem {
     MediaItem {
         id: m.id.clone(),
         name: m.name.clone(),
@@ -167,7 +168,7 @@ fn item(req: &HttpRequest, world: &World, m: &MediaFile) -> MediaItem {
         org_id: m.org_id.clone(),
         org_name: world.org_name(&m.org_id).to_string(),
         created_at: time::format(m.created_at),
-        url: url_of(req, m),
+        url: url_of(origin, m),
         storage_key: m.storage_key.clone(),
         file_size_bytes: m.file_size_bytes,
         content_type: m.content_type.clone(),
@@ -177,7 +178,7 @@ fn item(req: &HttpRequest, world: &World, m: &MediaFile) -> MediaItem {
     }
 }
 
-fn detail(req: &HttpRequest, m: &MediaFile) -> MediaDetail {
+fn detail(origin: &str, m: &MediaFile) -> MediaDetail {
     MediaDetail {
         media_id: m.id.clone(),
         organization_id: m.org_id.clone(),
@@ -187,7 +188,7 @@ fn detail(req: &HttpRequest, m: &MediaFile) -> MediaDetail {
         content_type: m.content_type.clone(),
         file_size_bytes: m.file_size_bytes,
         storage_key: m.storage_key.clone(),
-        url: url_of(req, m),
+        url: url_of(origin, m),
         uploaded_via_api: m.uploaded_via_api,
         created_at: time::format(m.created_at),
         optimized_at: m
@@ -204,7 +205,8 @@ async fn list_media(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let filter = OrgBrandFilter::parse(req.query_string())?;
+    let filter = OrgBrandFilter::parse(&req)?;
+    let origin = origin_of(&req, &state);
     let world = state.sim.store.read();
     filter.check(&world, &caller)?;
     let items: Vec<MediaItem> = world
@@ -212,7 +214,7 @@ async fn list_media(
         .values()
         .rev()
         .filter(|m| filter.admits(&world, &caller, &m.org_id, m.brand_id.as_deref()))
-        .map(|m| item(&req, &world, m))
+        .map(|m| item(&origin, &world, m))
         .collect();
     Ok(ok(items))
 }
@@ -223,9 +225,12 @@ async fn get_media(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     let world = state.sim.store.read();
-    Ok(ok(detail(&req, find(&world, &caller, &path)?)))
+    Ok(ok(detail(
+        &origin_of(&req, &state),
+        find(&world, &caller, &path)?,
+    )))
 }
 
 async fn delete_media(
@@ -234,7 +239,7 @@ async fn delete_media(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     let mut world = state.sim.store.write();
     find(&world, &caller, &path)?;
     // Projects that attach a file will block its deletion with 409 MEDIA_IN_USE once projects
@@ -304,6 +309,7 @@ async fn import_media(
         timeout: Duration::from_secs(sim.fetch_timeout_seconds),
         loopback_only: sim.fetch_loopback_only,
     };
+    let _slot = imports::slot(&state).await?;
     let fetched = imports::fetch_source(&state, url.clone(), limits).await?;
     // A file that was fetched is measured even when it is then refused.
     let measured = fetched.as_ref().map_or(0, |b| b.len() as u64);
@@ -327,7 +333,13 @@ async fn import_media(
                 Some(ready_at),
             )
         }
-        Err(why) => (MediaStatus::Failed, measured, None, Some(why.clone()), None),
+        Err(why) => (
+            MediaStatus::Failed,
+            measured,
+            None,
+            Some(clip(why, MAX_REASON_CHARS)),
+            None,
+        ),
     };
     let record = MediaFile {
         id: id.clone(),

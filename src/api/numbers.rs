@@ -98,8 +98,8 @@ async fn list_phone_numbers(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(
-        req.query_string(),
+    let mut q = Query::of(
+        &req,
         &[
             "organization_id",
             "brand_id",

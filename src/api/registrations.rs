@@ -63,6 +63,8 @@ pub struct BrandView<'a> {
     tcr_brand_id: Option<&'a str>,
     status: &'a str,
     identity_status: Option<&'a str>,
+    /// A short internal note; null when unset.
+    notes: Option<&'a str>,
     created_at: String,
 }
 
@@ -75,6 +77,7 @@ fn brand_view<'a>(world: &'a World, b: &'a Brand) -> BrandView<'a> {
         tcr_brand_id: b.tcr_brand_id.as_deref(),
         status: &b.status,
         identity_status: b.identity_status.as_deref(),
+        notes: b.notes.as_deref(),
         created_at: time::format(b.created_at),
     }
 }
@@ -84,7 +87,7 @@ async fn list_brands(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organization_id"]);
+    let mut q = Query::of(&req, &["organization_id"]);
     let org = q.string("organization_id");
     q.finish()?;
     cached(&state, &caller, &req, |world, buf| {
@@ -109,6 +112,8 @@ pub struct CampaignView<'a> {
     org_id: &'a str,
     org_name: &'a str,
     campaign_status: &'a str,
+    /// A short internal note; null when unset.
+    notes: Option<&'a str>,
     created_at: String,
 }
 
@@ -124,6 +129,7 @@ fn campaign_view<'a>(world: &'a World, c: &'a Campaign) -> CampaignView<'a> {
         org_id: &c.org_id,
         org_name: world.org_name(&c.org_id),
         campaign_status: &c.status,
+        notes: c.notes.as_deref(),
         created_at: time::format(c.created_at),
     }
 }
@@ -133,7 +139,7 @@ async fn list_campaigns(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let filter = OrgBrandFilter::parse(req.query_string())?;
+    let filter = OrgBrandFilter::parse(&req)?;
     cached(&state, &caller, &req, |world, buf| {
         filter.check(world, &caller)?;
         let items: Vec<CampaignView> = world
@@ -218,7 +224,7 @@ async fn campaign_throughput(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     let now = state.sim.clock.now();
     let world = state.sim.store.read();
     let campaign = caller.find(&world, &world.campaigns, &path, "Campaign")?;
@@ -236,6 +242,8 @@ pub enum TrackingDomainView<'a> {
         status: &'a str,
         verified_at: Option<String>,
         created_at: String,
+        /// A short internal note; null when unset (owned rows only).
+        notes: Option<&'a str>,
     },
     Inherited {
         id: &'a str,
@@ -250,7 +258,7 @@ async fn list_tracking_domains(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organization_id"]);
+    let mut q = Query::of(&req, &["organization_id"]);
     let org = q.string("organization_id");
     q.finish()?;
     cached(&state, &caller, &req, |world, buf| {
@@ -269,6 +277,7 @@ async fn list_tracking_domains(
                     status: &d.status,
                     verified_at: d.verified_at.map(time::format),
                     created_at: time::format(d.created_at),
+                    notes: d.notes.as_deref(),
                 });
             } else if d.shared_with_descendants && ancestors.contains(&d.org_id.as_str()) {
                 items.push(TrackingDomainView::Inherited {

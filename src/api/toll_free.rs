@@ -98,7 +98,7 @@ async fn list_verifications(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["organization_id", "status"]);
+    let mut q = Query::of(&req, &["organization_id", "status"]);
     let org = q.string("organization_id");
     let status = q.enumeration::<TfvStatus>("status");
     q.finish()?;
@@ -122,7 +122,7 @@ async fn get_verification(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     cached(&state, &caller, &req, |world, buf| {
         let t = caller.find(
             world,

@@ -39,6 +39,7 @@ pub fn configure(r: &mut Routes) {
 pub struct ClockView {
     now: String,
     mode: &'static str,
+    #[serde(serialize_with = "crate::http::js_number")]
     time_scale: f64,
 }
 
@@ -58,6 +59,7 @@ impl From<ClockError> for ApiError {
         match e {
             ClockError::Backwards { .. } => ApiError::coded(Code::ClockBackwards, e.to_string()),
             ClockError::BadScale => ApiError::validation("time_scale", e.to_string()),
+            ClockError::PastEnd { .. } => ApiError::coded(Code::ClockOutOfRange, e.to_string()),
         }
     }
 }
@@ -122,7 +124,7 @@ async fn advance(
     body.finish()?;
     match (seconds, to) {
         (Some(s), _) => {
-            state.sim.advance_by((s * 1000.0).round() as Millis).await;
+            state.sim.advance_by((s * 1000.0).round() as Millis).await?;
         }
         (_, Some(t)) => {
             state.sim.advance_to(t).await?;

@@ -47,7 +47,7 @@ impl From<Event> for EventBody {
 }
 
 async fn list_events(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["after", "limit"]);
+    let mut q = Query::of(&req, &["after", "limit"]);
     let after = q.string("after");
     let limit = q.integer("limit", 1, 1000).unwrap_or(100);
     q.finish()?;

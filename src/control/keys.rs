@@ -112,7 +112,8 @@ async fn create_key(
     let org = org.ok_or_else(|| ApiError::validation("organization_id", "is required"))?;
     let now = state.sim.clock.now();
     let mut world = state.sim.store.write();
-    let key = format!("pc_test_{}", ids::base62(24, &mut world.rng));
+    let drawn = ids::base62(24, &mut world.rng);
+    let key = format!("pc_test_{}", state.secrets.mint(&drawn));
     let count = world.keys.len() + 1;
     let mut scopes = scopes.unwrap_or_else(|| vec![Scope::Read, Scope::Write]);
     scopes.sort_by_key(|s| s.as_str());

@@ -10,7 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::domain::keys::RateLimitSpec;
+use crate::domain::keys::LimitPolicy;
 use crate::http::ok;
 use crate::http::routes::Routes;
 use crate::state::AppState;
@@ -59,7 +59,7 @@ struct Info {
     seed: u64,
     base_path: String,
     clock: clock::ClockView,
-    rate_limit: Option<RateLimitSpec>,
+    rate_limit: Option<LimitPolicy>,
     counts: Counts,
     pending_jobs: usize,
     next_job_at: Option<String>,

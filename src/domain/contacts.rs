@@ -188,6 +188,10 @@ impl Default for AnalysisState {
 
 /// The clean contacts of a list, columnar: one `u64` per phone (the 11 digits of `+1...`), the
 /// original row's fields in one text arena, and one byte per contact for the LRN result.
+///
+/// A row stores only the fields it has, up to its last non-empty one and at most the header's
+/// width: a phone-only row under a 1,000-column header costs its phone text, one field offset and
+/// one row offset, not 1,000 offsets. The columns a row lacks read as "" (see [`Contacts::field`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Contacts {
     /// Header of the source file, in order.
@@ -195,10 +199,19 @@ pub struct Contacts {
     pub phone_column: usize,
     pub phones: Vec<u64>,
     text: String,
-    /// End offset in `text` of each field; `headers.len()` fields per contact.
+    /// End offset in `text` of each stored field, row after row.
     field_ends: Vec<u32>,
+    /// End (exclusive) in `field_ends` of each contact's stored fields: contact `r` stores
+    /// `row_ends[r] - row_ends[r - 1]` fields (`row_ends[0]` for the first), at most
+    /// `headers.len()`.
+    row_ends: Vec<u32>,
     /// 0 = not analyzed, else `LineType` index + 1.
     pub line_types: Vec<u8>,
+}
+
+/// An offset into the arena or the field list as stored; imports are capped far below 4 GiB.
+fn offset(n: usize) -> u32 {
+    n.min(u32::MAX as usize) as u32
 }
 
 impl Contacts {
@@ -210,16 +223,24 @@ impl Contacts {
         }
     }
 
-    /// Appends a contact; `fields` is padded or cut to the header's width.
+    /// Appends a contact. Fields past the header's width are dropped; trailing empty fields (and
+    /// the columns a short row lacks) are not stored, and read as "".
     pub fn push<'a>(&mut self, phone: u64, fields: impl IntoIterator<Item = &'a [u8]>) {
         let width = self.headers.len();
-        let mut fields = fields.into_iter();
-        for _ in 0..width {
-            let f = fields.next().unwrap_or(b"");
-            self.text.push_str(&String::from_utf8_lossy(f));
-            self.field_ends
-                .push(self.text.len().min(u32::MAX as usize) as u32);
+        // Up to the last non-empty field: empty ones in between are stored (as a repeated end),
+        // empty ones at the end are dropped again below.
+        let mut kept = self.field_ends.len();
+        for f in fields.into_iter().take(width) {
+            if !f.is_empty() {
+                self.text.push_str(&String::from_utf8_lossy(f));
+            }
+            self.field_ends.push(offset(self.text.len()));
+            if !f.is_empty() {
+                kept = self.field_ends.len();
+            }
         }
+        self.field_ends.truncate(kept);
+        self.row_ends.push(offset(self.field_ends.len()));
         self.phones.push(phone);
         self.line_types.push(0);
     }
@@ -232,17 +253,64 @@ impl Contacts {
         self.phones.is_empty()
     }
 
-    /// Field `col` of contact `row`.
+    /// Field `col` of contact `row`; "" for a column the row lacks, or past the header or rows.
     pub fn field(&self, row: usize, col: usize) -> &str {
-        let width = self.headers.len();
-        let i = row * width + col;
+        let Some(&row_end) = self.row_ends.get(row) else {
+            return "";
+        };
+        let row_start = match row.checked_sub(1) {
+            Some(prev) => self.row_ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let i = row_start as usize + col;
+        if i >= row_end as usize {
+            return "";
+        }
         let end = self.field_ends.get(i).copied().unwrap_or(0) as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.field_ends.get(i - 1).copied().unwrap_or(0) as usize
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.field_ends.get(prev).copied().unwrap_or(0) as usize,
+            None => 0,
         };
         self.text.get(start..end).unwrap_or("")
+    }
+
+    /// Every column of contact `row`, in header order: its stored fields, then "" for the
+    /// columns it lacks (`headers.len()` items; none past the rows). For renderers: one lookup
+    /// of the row, not one per column.
+    pub fn row(&self, row: usize) -> impl Iterator<Item = &str> + '_ {
+        let width = if row < self.len() {
+            self.headers.len()
+        } else {
+            0
+        };
+        let row_end = self.row_ends.get(row).copied().unwrap_or(0) as usize;
+        let row_start = match row.checked_sub(1) {
+            Some(prev) => self.row_ends.get(prev).copied().unwrap_or(0) as usize,
+            None => 0,
+        };
+        let stored = row_end.saturating_sub(row_start).min(width);
+        (0..width).map(move |col| {
+            if col >= stored {
+                return "";
+            }
+            let i = row_start + col;
+            let end = self.field_ends.get(i).copied().unwrap_or(0) as usize;
+            let start = match i.checked_sub(1) {
+                Some(prev) => self.field_ends.get(prev).copied().unwrap_or(0) as usize,
+                None => 0,
+            };
+            self.text.get(start..end).unwrap_or("")
+        })
+    }
+
+    /// Fields stored over all contacts (a padded layout would store `len() * headers.len()`).
+    pub fn stored_fields(&self) -> usize {
+        self.field_ends.len()
+    }
+
+    /// Bytes of field text stored over all contacts.
+    pub fn text_bytes(&self) -> usize {
+        self.text.len()
     }
 
     pub fn line_type(&self, row: usize) -> Option<LineType> {
@@ -262,6 +330,7 @@ impl Contacts {
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.field_ends.capacity() * 4
+            + self.row_ends.capacity() * 4
             + self.phones.capacity() * 8
             + self.line_types.capacity()
     }
@@ -330,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn contacts_store_fields_compactly_and_pad_ragged_rows() {
+    fn contacts_store_fields_compactly_and_read_ragged_rows_as_padded() {
         let mut c = Contacts::new(vec!["phone".into(), "name".into(), "city".into()], 0);
         c.push(16145550123, [&b"614-555-0123"[..], b"Ann"]);
         c.push(
@@ -345,6 +414,70 @@ mod tests {
         c.set_line_type(1, LineType::Voip);
         assert_eq!(c.line_type(1), Some(LineType::Voip));
         assert_eq!(phone_from_u64(c.phones[1]), "+15005550006");
+    }
+
+    #[test]
+    fn ragged_rows_store_only_their_own_fields() {
+        let mut headers = vec!["phone".to_string()];
+        headers.extend((1..1000).map(|i| format!("c{i}")));
+        let mut c = Contacts::new(headers, 0);
+        for i in 0..1000u64 {
+            let phone = format!("614555{:04}", 1000 + i);
+            c.push(16_145_550_000 + 1000 + i, [phone.as_bytes()]);
+        }
+        // One offset per phone, not one per header column.
+        assert_eq!(c.stored_fields(), 1000);
+        assert_eq!(c.text_bytes(), 1000 * 10);
+        assert!(
+            c.heap_bytes() < 1000 * 64,
+            "{} heap bytes for 1,000 phone-only contacts",
+            c.heap_bytes()
+        );
+        for row in [0, 1, 999] {
+            assert_eq!(c.field(row, 0), format!("614555{:04}", 1000 + row));
+            assert_eq!(c.field(row, 1), "");
+            assert_eq!(c.field(row, 999), "");
+        }
+        // Beyond the header or the rows: empty, never a panic.
+        assert_eq!(c.field(0, 1000), "");
+        assert_eq!(c.field(1000, 0), "");
+    }
+
+    #[test]
+    fn short_and_long_rows_read_like_padded_and_cut_ones() {
+        let headers: Vec<String> = ["phone", "a", "b", "c"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut c = Contacts::new(headers, 0);
+        c.push(1, [&b"p1"[..]]);
+        c.push(2, [&b"p2"[..], b"", b"B", b""]);
+        c.push(3, [&b"p3"[..], b"A", b"B", b"C", b"extra", b"more"]);
+        c.push(4, []);
+        c.push(5, [&b""[..], b"", b"", b"C"]);
+        let rows: Vec<Vec<&str>> = (0..c.len())
+            .map(|r| (0..c.headers.len()).map(|col| c.field(r, col)).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ["p1", "", "", ""],
+                ["p2", "", "B", ""],
+                ["p3", "A", "B", "C"],
+                ["", "", "", ""],
+                ["", "", "", "C"],
+            ]
+        );
+        for (r, expected) in rows.iter().enumerate() {
+            assert_eq!(&c.row(r).collect::<Vec<_>>(), expected, "row {r}");
+        }
+        assert_eq!(c.row(5).count(), 0);
+        // Trailing empty fields and fields past the header are not stored: 1 + 3 + 4 + 0 + 4.
+        assert_eq!(c.stored_fields(), 12);
+        let json = serde_json::to_string(&c).expect("serializes");
+        let back: Contacts = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, c);
+        assert_eq!(back.field(2, 3), "C");
     }
 
     #[test]

@@ -69,6 +69,56 @@ impl RateLimitSpec {
     }
 }
 
+/// A token bucket: `capacity` requests at once, refilled at `refill_per_second` (the newest
+/// Python SDK README's 600 refilling 10 per second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BucketSpec {
+    pub capacity: u64,
+    pub refill_per_second: u64,
+}
+
+/// How requests of a key are limited: a fixed window (the documented 100/hour; keys' own limits)
+/// or a token bucket (`--rate-limit bucket:600,10/s`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LimitPolicy {
+    Window(RateLimitSpec),
+    Bucket(BucketSpec),
+}
+
+impl LimitPolicy {
+    /// Parses `--rate-limit`: a window (`100/hour`, see [`RateLimitSpec::parse`]) or
+    /// `bucket:CAPACITY,RATE/s`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let Some(rest) = s.trim().strip_prefix("bucket:") else {
+            return RateLimitSpec::parse(s).map(LimitPolicy::Window);
+        };
+        let bad = || format!("expected bucket:CAPACITY,RATE/s (e.g. bucket:600,10/s), got {s:?}");
+        let (cap, rate) = rest.split_once(',').ok_or_else(bad)?;
+        let capacity: u64 = cap.trim().parse().map_err(|_| bad())?;
+        let refill_per_second: u64 = rate
+            .trim()
+            .strip_suffix("/s")
+            .and_then(|r| r.trim().parse().ok())
+            .ok_or_else(bad)?;
+        if capacity == 0 || refill_per_second == 0 || capacity > 1_000_000_000 {
+            return Err("a bucket needs a capacity and a refill rate of at least 1".into());
+        }
+        Ok(LimitPolicy::Bucket(BucketSpec {
+            capacity,
+            refill_per_second,
+        }))
+    }
+
+    /// The `X-RateLimit-Limit` value.
+    pub fn limit(&self) -> u64 {
+        match self {
+            LimitPolicy::Window(w) => w.limit,
+            LimitPolicy::Bucket(b) => b.capacity,
+        }
+    }
+}
+
 /// The purpose of a key in the seeded world (`custom` for keys made at run time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

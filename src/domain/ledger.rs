@@ -30,6 +30,16 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
+/// A number as JavaScript writes it: a whole float becomes an integer (`10`, never `10.0`), `-0`
+/// becomes `0`; clients and webhook receivers re-serialize with `JSON.stringify`.
+pub fn js_number(v: f64) -> serde_json::Value {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        serde_json::Value::from(v as i64)
+    } else {
+        serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
 /// Cents rounded to hundredths of a cent, so sums stay stable.
 pub fn round_cents(c: f64) -> f64 {
     (c * 100.0).round() / 100.0

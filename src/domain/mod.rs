@@ -9,5 +9,7 @@ pub mod lrn;
 pub mod media;
 pub mod phone;
 pub mod registry;
+pub mod secrets;
+pub mod text;
 pub mod time;
 pub mod wire;

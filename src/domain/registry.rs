@@ -113,6 +113,8 @@ pub struct Brand {
     pub identity_status: Option<String>,
     /// T-Mobile daily cap in message parts; `None` when the brand has no cap on file.
     pub t_mobile_daily_cap: Option<u64>,
+    /// A short internal note (at most 100 characters), or none.
+    pub notes: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -130,6 +132,8 @@ pub struct Campaign {
     /// AT&T throughput in message parts per minute; `None` when no rate is on file.
     pub att_sms_tpm: Option<u32>,
     pub att_mms_tpm: Option<u32>,
+    /// A short internal note (at most 100 characters), or none.
+    pub notes: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -181,6 +185,8 @@ pub struct TrackingDomain {
     pub created_at: Millis,
     /// Shared with every descendant organization, where it appears as `inherited`.
     pub shared_with_descendants: bool,
+    /// A short internal note (at most 100 characters), or none; shown on owned rows only.
+    pub notes: Option<String>,
 }
 
 #[cfg(test)]

@@ -22,6 +22,18 @@ pub fn to_datetime(ms: Millis) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// The compact UTC form of presigned URLs' `X-Amz-Date` (`20261103T180000Z`).
+pub fn format_amz(ms: Millis) -> String {
+    to_datetime(ms).format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Parses an `X-Amz-Date` value.
+pub fn parse_amz(s: &str) -> Option<Millis> {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|d| d.and_utc().timestamp_millis())
+}
+
 /// Parses an RFC 3339 timestamp with an explicit offset.
 pub fn parse_rfc3339(s: &str) -> Option<Millis> {
     DateTime::parse_from_rfc3339(s)

@@ -71,6 +71,8 @@ catalogue! {
         "The request body is not valid JSON.";
     PayloadTooLarge => "PAYLOAD_TOO_LARGE", 413, Sandbox,
         "The request body is larger than the endpoint accepts.";
+    FilesQuotaExceeded => "FILES_QUOTA_EXCEEDED", 413, Sandbox,
+        "Hosted uploads together would exceed the sandbox's quota; delete some first.";
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", 415, Sandbox,
         "The request body is not application/json.";
     ListNotReady => "LIST_NOT_READY", 409, Sandbox,
@@ -83,8 +85,12 @@ catalogue! {
         "A request with this Idempotency-Key is still running.";
     ClockBackwards => "CLOCK_BACKWARDS", 400, Sandbox,
         "The sandbox clock never moves backwards.";
+    ClockOutOfRange => "CLOCK_OUT_OF_RANGE", 400, Sandbox,
+        "The sandbox clock stops at 9999-12-31T23:59:59.999Z.";
     SignatureDoesNotMatch => "SIGNATURE_DOES_NOT_MATCH", 403, Sandbox,
         "The hosted file's X-Amz-Signature is not valid for it.";
+    RequestExpired => "REQUEST_EXPIRED", 403, Sandbox,
+        "The presigned URL's X-Amz-Date + X-Amz-Expires has passed on the sandbox clock.";
     SignatureRequired => "SIGNATURE_REQUIRED", 403, Sandbox,
         "With a control token, hosted files are served only by their signed URL.";
     Unauthorized => "UNAUTHORIZED", 401, Sandbox,
@@ -97,6 +103,8 @@ catalogue! {
         "The request needs a Content-Length.";
     RequestHeaderFieldsTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE", 431, Sandbox,
         "The request's headers are too large.";
+    ImportsBusy => "IMPORTS_BUSY", 503, Sandbox,
+        "Every import slot is busy fetching and parsing (--max-concurrent-imports); retry shortly.";
     InternalError => "INTERNAL_ERROR", 500, Sandbox,
         "A fault of the sandbox itself (a bug: please report it).";
 }

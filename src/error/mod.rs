@@ -15,6 +15,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::domain::text::clip;
+
 tokio::task_local! {
     /// The id of the request being handled on this task (set by the request-id middleware).
     pub static REQUEST_ID: String;
@@ -22,6 +24,13 @@ tokio::task_local! {
 
 /// The largest request body the API accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// At most this many characters of an error sentence (which may quote client input).
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+/// At most this many `{field, message}` details; the rest are counted in one last entry.
+pub const MAX_DETAILS: usize = 50;
+/// At most this many characters of a detail's field or message.
+pub const MAX_DETAIL_CHARS: usize = 300;
 
 /// Result alias used by handlers and domain code.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -137,7 +146,25 @@ impl ApiError {
 
     fn details(&self) -> Option<Value> {
         match self {
-            ApiError::Validation(errors) => Some(json!(errors)),
+            ApiError::Validation(errors) => {
+                let mut shown: Vec<FieldError> = errors
+                    .iter()
+                    .take(MAX_DETAILS)
+                    .map(|e| {
+                        FieldError::new(
+                            clip(&e.field, MAX_DETAIL_CHARS),
+                            clip(&e.message, MAX_DETAIL_CHARS),
+                        )
+                    })
+                    .collect();
+                if errors.len() > MAX_DETAILS {
+                    shown.push(FieldError::new(
+                        "…",
+                        format!("{} more problems not listed", errors.len() - MAX_DETAILS),
+                    ));
+                }
+                Some(json!(shown))
+            }
             ApiError::MethodNotAllowed { allow, .. } => Some(json!({ "allow": allow })),
             ApiError::Coded { details, .. } => details.clone(),
             _ => None,
@@ -148,7 +175,10 @@ impl ApiError {
     pub fn body(&self) -> Map<String, Value> {
         let mut body = Map::new();
         body.insert("success".into(), Value::Bool(false));
-        body.insert("error".into(), Value::String(self.to_string()));
+        body.insert(
+            "error".into(),
+            Value::String(clip(&self.to_string(), MAX_MESSAGE_CHARS)),
+        );
         body.insert("code".into(), Value::String(self.code().as_str().into()));
         body.insert("statusCode".into(), json!(self.status_code().as_u16()));
         if let Some(details) = self.details() {
@@ -183,6 +213,12 @@ impl ResponseError for ApiError {
             }
             ApiError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Coded {
+                code: Code::ImportsBusy,
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}
         }

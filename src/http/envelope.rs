@@ -50,13 +50,7 @@ pub fn json_bytes(body: Bytes) -> HttpResponse {
 /// Serializes a float as JavaScript writes it: a whole number without a fraction (`10`, never
 /// `10.0`), and never `-0`. Clients and webhook receivers re-serialize with `JSON.stringify`.
 pub fn js_number<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
-        s.serialize_i64(*v as i64)
-    } else if v.is_finite() {
-        s.serialize_f64(*v)
-    } else {
-        s.serialize_none()
-    }
+    serde::Serialize::serialize(&crate::domain::ledger::js_number(*v), s)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod envelope;
+pub mod origin;
 pub mod query;
 pub mod routes;
 

@@ -37,9 +37,27 @@ fn normalized(s: &str) -> String {
         .collect()
 }
 
+/// How a surface treats unknown query parameters: refused (the default), or ignored with
+/// `--lenient-query`. Registered as app data on the API's scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryMode {
+    pub lenient: bool,
+}
+
 impl Query {
+    /// The query of `req`, taking only the parameters in `allowed`; unknown ones are refused, or
+    /// ignored where the surface is lenient ([`QueryMode`]).
+    pub fn of(req: &actix_web::HttpRequest, allowed: &[&str]) -> Query {
+        let lenient = req.app_data::<QueryMode>().is_some_and(|m| m.lenient);
+        Query::parse_with(req.query_string(), allowed, lenient)
+    }
+
     /// Parses `raw` (the query string) accepting only the parameters in `allowed`.
     pub fn parse(raw: &str, allowed: &[&str]) -> Query {
+        Query::parse_with(raw, allowed, false)
+    }
+
+    fn parse_with(raw: &str, allowed: &[&str], lenient: bool) -> Query {
         let mut values = HashMap::new();
         let mut errors = Vec::new();
         match serde_urlencoded::from_str::<Vec<(String, String)>>(raw) {
@@ -49,6 +67,9 @@ impl Query {
             )),
             Ok(pairs) => {
                 for (name, value) in pairs {
+                    if !allowed.contains(&name.as_str()) && lenient {
+                        continue;
+                    }
                     if !allowed.contains(&name.as_str()) {
                         let twin = allowed.iter().find(|a| {
                             normalized(a) == normalized(&name) || snake_to_camel(a) == name

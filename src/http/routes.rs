@@ -317,7 +317,9 @@ impl Operation {
     }
 }
 
-type Mount = Box<dyn FnOnce() -> actix_web::Route>;
+/// Attaches the operation's handler to a route of the given method (called twice for GET: HEAD
+/// answers as GET does, without the body).
+type Mount = Box<dyn Fn(actix_web::Route) -> actix_web::Route>;
 
 /// `routes.get(path, handler)` and its siblings: [`Routes::add`] with the method named.
 macro_rules! method_shortcuts {
@@ -356,7 +358,7 @@ impl Routes {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        let mount: Mount = Box::new(move || method.route().to(handler));
+        let mount: Mount = Box::new(move |route| route.to(handler.clone()));
         self.entries
             .push((Operation::new(method, path, self.tag), Some(mount)));
         let last = self.entries.len() - 1;
@@ -411,13 +413,19 @@ impl Routes {
             }
         }
         for (path, limit, routes) in paths {
-            let allow: Vec<&str> = routes.iter().map(|(m, _)| m.as_str()).collect();
+            let mut allow: Vec<&str> = routes.iter().map(|(m, _)| m.as_str()).collect();
+            if routes.iter().any(|(m, _)| *m == Method::Get) {
+                allow.push("HEAD");
+            }
             let mut resource = resource(&format!("{prefix}{path}"), allow.join(", "));
             if let Some(limit) = limit {
                 resource = resource.app_data(web::PayloadConfig::new(limit));
             }
-            for (_, mount) in routes {
-                resource = resource.route(mount());
+            for (method, mount) in routes {
+                if method == Method::Get {
+                    resource = resource.route(mount(web::head()));
+                }
+                resource = resource.route(mount(method.route()));
             }
             cfg.service(resource);
         }

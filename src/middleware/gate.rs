@@ -14,7 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
 
 use crate::access::{Caller, Reach};
-use crate::domain::keys::{self, Scope};
+use crate::domain::keys::{self, LimitPolicy, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::limiter::Decision;
@@ -44,7 +44,7 @@ pub async fn gate(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req.error_response(ApiError::Internal("application state missing".into())));
     };
-    let now_secs = state.sim.clock.now().div_euclid(1000);
+    let now = state.sim.clock.now();
     let global = state.global_rate_limit();
     let presented = req
         .headers()
@@ -64,14 +64,15 @@ pub async fn gate(
         Some((key, true)) => key,
         _ => {
             // Unauthenticated answers carry the global window's headers but count against nothing.
-            let d = global.map(|spec| state.sim.limiter.peek("", spec, now_secs));
+            let d = global.map(|policy| state.sim.limiter.peek("", policy, now));
             return Ok(reject(req, ApiError::InvalidApiKey, d));
         }
     };
     let decision = key
         .rate_limit
+        .map(LimitPolicy::Window)
         .or(global)
-        .map(|spec| state.sim.limiter.hit(&key.key, spec, now_secs));
+        .map(|policy| state.sim.limiter.hit(&key.key, policy, now));
     if let Some(d) = decision.filter(|d| !d.allowed) {
         let err = ApiError::RateLimited {
             retry_after_secs: d.retry_after,

@@ -8,7 +8,7 @@
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
@@ -82,6 +82,9 @@ pub async fn idempotency(
         Ok(b) => b,
         Err(e) => return Ok(req.error_response(e)),
     };
+    // The extractor has already decoded a compressed body: hand the handler the decoded bytes
+    // without the encoding header, or it would decode them a second time (and fail).
+    req.headers_mut().remove(CONTENT_ENCODING);
     req.set_payload(actix_web::dev::Payload::from(bytes.clone()));
     let fingerprint = Fingerprint {
         method: req.method().to_string(),

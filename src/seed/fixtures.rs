@@ -195,6 +195,10 @@ pub struct BrandFixture {
     /// T-Mobile daily cap in message parts; omit for brands without a cap.
     #[serde(default)]
     pub t_mobile_daily_cap: Option<u64>,
+    /// A short internal note (at most 100 characters).
+    #[serde(default)]
+    #[schemars(length(max = 100))]
+    pub notes: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -214,6 +218,10 @@ pub struct CampaignFixture {
     pub att_sms_tpm: Option<u32>,
     #[serde(default)]
     pub att_mms_tpm: Option<u32>,
+    /// A short internal note (at most 100 characters).
+    #[serde(default)]
+    #[schemars(length(max = 100))]
+    pub notes: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -274,6 +282,10 @@ pub struct DomainFixture {
     /// Shared with every descendant, where it is listed with `source: inherited`.
     #[serde(default)]
     pub shared_with_descendants: bool,
+    /// A short internal note (at most 100 characters).
+    #[serde(default)]
+    #[schemars(length(max = 100))]
+    pub notes: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -370,6 +382,24 @@ impl Fixtures {
                 errors.push(format!("{at}: unknown organization {r:?}"));
             }
         };
+        let long_note = |errors: &mut Vec<String>, at: String, note: &Option<String>| {
+            if note.as_ref().is_some_and(|n| n.chars().count() > 100) {
+                errors.push(format!("{at}: notes are at most 100 characters"));
+            }
+        };
+        for (i, b) in self.brands.iter().enumerate() {
+            long_note(&mut errors, format!("brands[{i}].notes"), &b.notes);
+        }
+        for (i, c) in self.campaigns.iter().enumerate() {
+            long_note(&mut errors, format!("campaigns[{i}].notes"), &c.notes);
+        }
+        for (i, d) in self.tracking_domains.iter().enumerate() {
+            long_note(
+                &mut errors,
+                format!("tracking_domains[{i}].notes"),
+                &d.notes,
+            );
+        }
         let mut brands: HashMap<&str, &str> = HashMap::new();
         for (i, b) in self.brands.iter().enumerate() {
             org_ok(&mut errors, format!("brands[{i}].org"), &b.org);

@@ -126,6 +126,7 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
                 status: f.status.clone(),
                 identity_status: f.identity_status.clone(),
                 t_mobile_daily_cap: f.t_mobile_daily_cap,
+                notes: f.notes.clone(),
                 created_at,
                 updated_at: after(created_at, 90, start, &mut rng),
             },
@@ -158,6 +159,7 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
                 political: f.political,
                 att_sms_tpm: f.att_sms_tpm,
                 att_mms_tpm: f.att_mms_tpm,
+                notes: f.notes.clone(),
                 created_at,
                 updated_at: after(created_at, 60, start, &mut rng),
             },
@@ -280,6 +282,7 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
                 verified_at: Some(after(created_at, 2, start, &mut rng)),
                 created_at,
                 shared_with_descendants: f.shared_with_descendants,
+                notes: f.notes.clone(),
             },
         );
     }

@@ -56,7 +56,7 @@ impl From<Refusal> for ApiError {
             )
             .with_details(json!({
                 "balance_cents": balance_cents,
-                "required_cents": required_cents,
+                "required_cents": crate::domain::ledger::js_number(required_cents),
                 "organization_id": organization_id,
             })),
             Refusal::Missing => ApiError::NotFound {

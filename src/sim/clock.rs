@@ -48,7 +48,9 @@ impl State {
             ClockMode::Manual => self.anchor_ms,
             ClockMode::Realtime => {
                 let elapsed = self.anchor_host.elapsed().as_secs_f64() * 1000.0 * self.scale;
-                self.anchor_ms + elapsed as Millis
+                self.anchor_ms
+                    .saturating_add(elapsed as Millis)
+                    .min(MAX_TIME)
             }
         }
     }
@@ -66,10 +68,16 @@ pub struct ClockReading {
     pub time_scale: f64,
 }
 
+/// The last instant timestamps can show in RFC 3339 (9999-12-31T23:59:59.999Z): the clock never
+/// passes it, so every timestamp keeps four-digit years.
+pub const MAX_TIME: Millis = 253_402_300_799_999;
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ClockError {
     #[error("the sandbox clock never moves backwards: {requested} is before now ({now})")]
     Backwards { requested: String, now: String },
+    #[error("the sandbox clock stops at 9999-12-31T23:59:59.999Z (RFC 3339 has four-digit years); {requested} is past it")]
+    PastEnd { requested: String },
     #[error("time_scale must be a finite number between 0.001 and 1000000")]
     BadScale,
 }
@@ -121,6 +129,11 @@ impl Clock {
 
     /// Moves the clock to `to`, which must not be in the past.
     pub fn set_now(&self, to: Millis) -> Result<Millis, ClockError> {
+        if to > MAX_TIME {
+            return Err(ClockError::PastEnd {
+                requested: format!("{to} ms since the epoch"),
+            });
+        }
         let mut s = self.state.lock();
         let now = s.now();
         if to < now {
@@ -134,12 +147,18 @@ impl Clock {
         Ok(to)
     }
 
-    /// Moves the clock forward by `ms` and returns the new time.
-    pub fn advance(&self, ms: Millis) -> Millis {
+    /// Moves the clock forward by `ms` and returns the new time; never past [`MAX_TIME`].
+    pub fn advance(&self, ms: Millis) -> Result<Millis, ClockError> {
         let mut s = self.state.lock();
         s.reanchor();
-        s.anchor_ms = s.anchor_ms.saturating_add(ms.max(0));
-        s.anchor_ms
+        let to = s.anchor_ms.saturating_add(ms.max(0));
+        if to > MAX_TIME {
+            return Err(ClockError::PastEnd {
+                requested: format!("{} + {ms} ms", crate::domain::time::format(s.anchor_ms)),
+            });
+        }
+        s.anchor_ms = to;
+        Ok(to)
     }
 }
 
@@ -160,7 +179,7 @@ mod tests {
         let c = Clock::new(ClockMode::Manual, 1_000, 1.0).expect("clock");
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(c.now(), 1_000);
-        assert_eq!(c.advance(500), 1_500);
+        assert_eq!(c.advance(500), Ok(1_500));
         assert_eq!(c.now(), 1_500);
     }
 
@@ -173,7 +192,7 @@ mod tests {
         ));
         assert_eq!(c.set_now(10_000), Ok(10_000));
         assert_eq!(c.set_now(20_000), Ok(20_000));
-        assert_eq!(c.advance(-5), 20_000);
+        assert_eq!(c.advance(-5), Ok(20_000));
     }
 
     #[test]

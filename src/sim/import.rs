@@ -21,6 +21,29 @@ pub struct Mapping {
     pub pairs: Vec<(String, String)>,
 }
 
+/// Most columns a file may have: in its header, and in any row (a row with a few more fields
+/// than the header imports with the extra ones dropped, but never more than this many).
+pub const MAX_COLUMNS: usize = 1_000;
+/// Most bytes the header row may take (as spelled in the file, without its line end).
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Most bytes one field may hold (its value: without enclosing quotes, `""` counting as one).
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// The limits on a file's shape that [`check_shape`] enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeLimits {
+    pub columns: usize,
+    pub header_bytes: usize,
+    pub field_bytes: usize,
+}
+
+/// What every import is held to.
+pub const SHAPE_LIMITS: ShapeLimits = ShapeLimits {
+    columns: MAX_COLUMNS,
+    header_bytes: MAX_HEADER_BYTES,
+    field_bytes: MAX_FIELD_BYTES,
+};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// The header has no such column: a 400 on the import request, listing what the header has.
@@ -156,7 +179,7 @@ fn looks_binary(bytes: &[u8]) -> Option<&'static str> {
         return Some("the file is an image, video, audio or PDF file, not a CSV");
     }
     if head.contains(&0) {
-        return Some("the file contains binary data, not CSV text");
+        return Some(BINARY);
     }
     let start = String::from_utf8_lossy(&head[..head.len().min(256)])
         .trim_start()
@@ -170,7 +193,159 @@ fn looks_binary(bytes: &[u8]) -> Option<&'static str> {
     if start.starts_with('{') || start.starts_with('[') {
         return Some("the file is JSON, not a CSV");
     }
+    // Past the first 4 KB too: a text head over a binary body is still binary.
+    if bytes.contains(&0) {
+        return Some(BINARY);
+    }
     None
+}
+
+const BINARY: &str = "the file contains binary data, not CSV text";
+
+/// Checks the file against `limits` in one pass over its bytes, before the csv reader buffers
+/// any record: a record's fields and their bounds are held in memory whole, so a 40 MB header
+/// line or a row of millions of commas must be refused before it is read. Splits records and
+/// fields exactly as the `csv` crate does with the options [`parse`] uses (`"` quotes a field
+/// that starts with it, `""` inside quotes is one quote, `\r`, `\n` or `\r\n` ends a record,
+/// empty lines are skipped), and stops at the first record over a limit. The header row fails
+/// as soon as it passes its byte limit, whatever follows.
+pub fn check_shape(bytes: &[u8], limits: &ShapeLimits) -> Result<(), String> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum S {
+        StartRecord,
+        StartField,
+        InField,
+        InQuoted,
+        QuoteInQuoted,
+    }
+    let too_many = |record: usize, line: usize, fields: usize| {
+        if record == 0 {
+            format!(
+                "the header has {fields} columns, more than the limit of {} columns",
+                limits.columns
+            )
+        } else {
+            format!(
+                "line {line} has {fields} fields, more than the limit of {} columns",
+                limits.columns
+            )
+        }
+    };
+    let mut state = S::StartRecord;
+    let mut line = 1; // of the current byte
+    let mut record = 0; // index of the current record; 0 is the header
+    let mut record_line = 1;
+    let mut record_start = 0;
+    let mut fields = 0; // fields of the current record ended so far
+    let mut field_len = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if state == S::StartRecord {
+            if b == b'\n' {
+                line += 1;
+            }
+            if b == b'\n' || b == b'\r' {
+                continue;
+            }
+            state = S::StartField;
+            record_start = i;
+            record_line = line;
+            fields = 0;
+            field_len = 0;
+        }
+        let (end_field, end_record) = match (state, b) {
+            (S::StartField | S::InField | S::QuoteInQuoted, b',') => (true, false),
+            (S::StartField | S::InField | S::QuoteInQuoted, b'\n' | b'\r') => (true, true),
+            (S::StartField, b'"') => {
+                state = S::InQuoted;
+                (false, false)
+            }
+            (S::InQuoted, b'"') => {
+                state = S::QuoteInQuoted;
+                (false, false)
+            }
+            (S::QuoteInQuoted, b'"') => {
+                state = S::InQuoted;
+                field_len += 1;
+                (false, false)
+            }
+            (S::InQuoted, _) => {
+                field_len += 1;
+                (false, false)
+            }
+            _ => {
+                state = S::InField;
+                field_len += 1;
+                (false, false)
+            }
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+        if record == 0 && !end_record && i + 1 - record_start > limits.header_bytes {
+            let mut why = format!(
+                "the header row is longer than {} bytes, the limit for a header row",
+                limits.header_bytes
+            );
+            if fields > limits.columns {
+                why.push_str(&format!(
+                    " (and has more than {} columns, the column limit)",
+                    limits.columns
+                ));
+            }
+            return Err(why);
+        }
+        if field_len > limits.field_bytes {
+            return Err(if record == 0 {
+                format!(
+                    "a header column is longer than {} bytes, the limit for one field",
+                    limits.field_bytes
+                )
+            } else {
+                format!(
+                    "line {record_line} has a field longer than {} bytes, the limit for one field",
+                    limits.field_bytes
+                )
+            });
+        }
+        if end_field {
+            fields += 1;
+            field_len = 0;
+            state = S::StartField;
+        }
+        if end_record {
+            if fields > limits.columns {
+                return Err(too_many(record, record_line, fields));
+            }
+            record += 1;
+            state = S::StartRecord;
+        }
+    }
+    if state != S::StartRecord && fields + 1 > limits.columns {
+        return Err(too_many(record, record_line, fields + 1));
+    }
+    Ok(())
+}
+
+/// A record over the limits that [`check_shape`] let through; never expected, but the
+/// contacts must never hold such a record whatever the scan and the reader disagree on.
+fn record_over_limits(record: &csv::ByteRecord, limits: &ShapeLimits) -> Option<String> {
+    let line = record.position().map(|p| p.line()).unwrap_or(0);
+    if record.len() > limits.columns {
+        return Some(format!(
+            "line {line} has {} fields, more than the limit of {} columns",
+            record.len(),
+            limits.columns
+        ));
+    }
+    record
+        .iter()
+        .any(|f| f.len() > limits.field_bytes)
+        .then(|| {
+            format!(
+                "line {line} has a field longer than {} bytes, the limit for one field",
+                limits.field_bytes
+            )
+        })
 }
 
 fn find_column(headers: &[String], wanted: &str) -> Option<usize> {
@@ -197,6 +372,7 @@ pub fn parse(
     if let Some(why) = looks_binary(bytes) {
         return Err(ParseError::Failed(why.into()));
     }
+    check_shape(bytes, &SHAPE_LIMITS).map_err(ParseError::Failed)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -265,6 +441,9 @@ pub fn parse(
                     "the file is not valid CSV near line {line}: {e}"
                 )));
             }
+        }
+        if let Some(why) = record_over_limits(&record, &SHAPE_LIMITS) {
+            return Err(ParseError::Failed(why));
         }
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
@@ -447,6 +626,163 @@ mod tests {
         }
     }
 
+    /// `phone` plus `extra` columns `c1..c<extra>`, then one phone-only row.
+    fn wide(extra: usize) -> Vec<u8> {
+        let mut csv = String::from("phone");
+        for i in 1..=extra {
+            csv.push_str(&format!(",c{i}"));
+        }
+        csv.push_str("\n6145550101\n");
+        csv.into_bytes()
+    }
+
+    fn failure(result: Result<Parsed, ParseError>) -> String {
+        match result {
+            Err(ParseError::Failed(why)) => why,
+            Err(other) => panic!("expected a failure, got {other:?}"),
+            Ok(p) => panic!("expected a failure, parsed {} rows", p.total_rows),
+        }
+    }
+
+    #[test]
+    fn the_header_may_have_up_to_1000_columns() {
+        let p = run(&wide(999), "phone").expect("1,000 columns is the limit");
+        assert_eq!(p.contacts.headers.len(), 1000);
+        let why = failure(run(&wide(1000), "phone"));
+        assert!(
+            why.contains("1001 columns") && why.contains("limit of 1000 columns"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn the_header_row_may_have_up_to_64_kib() {
+        // Two columns, 65,536 bytes in all: accepted.
+        let mut csv = b"phone,".to_vec();
+        csv.resize(65_536, b'x');
+        csv.extend_from_slice(b"\n6145550101,a\n");
+        let p = run(&csv, "phone").expect("a header of exactly the limit");
+        assert_eq!(p.contacts.headers[1].len(), 65_530);
+        // One byte more: failed, naming the limit.
+        let mut csv = b"phone,".to_vec();
+        csv.resize(65_537, b'x');
+        csv.extend_from_slice(b"\n6145550101,a\n");
+        let why = failure(run(&csv, "phone"));
+        assert!(
+            why.contains("header row") && why.contains("65536 bytes"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_huge_single_line_header_fails_on_its_size() {
+        // 4 MB of one-byte columns and no line end: the byte limit is hit first, and the reason
+        // says the column limit is exceeded as well.
+        let mut csv = b"phone".to_vec();
+        for _ in 0..2_000_000 {
+            csv.extend_from_slice(b",c");
+        }
+        let why = failure(run(&csv, "phone"));
+        assert!(
+            why.contains("header row") && why.contains("65536 bytes"),
+            "{why}"
+        );
+        assert!(why.contains("more than 1000 columns"), "{why}");
+        // A quoted newline does not end the header: still too long.
+        let mut csv = b"phone,\"a\n".to_vec();
+        csv.resize(100_000, b'x');
+        csv.extend_from_slice(b"\"\n6145550101\n");
+        let why = failure(run(&csv, "phone"));
+        assert!(
+            why.contains("header row") && why.contains("65536 bytes"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_field_may_have_up_to_64_kib() {
+        let mut field = vec![b'y'; 65_536];
+        let csv = [&b"phone,note\n6145550101,"[..], &field, b"\n"].concat();
+        let p = run(&csv, "phone").expect("a field of exactly the limit");
+        assert_eq!(p.contacts.field(0, 1).len(), 65_536);
+        // Quoted with escaped quotes: what counts is the field's value, not its spelling.
+        let quoted = [
+            &b"phone,note\n6145550101,\""[..],
+            &b"\"\"".repeat(65_536),
+            b"\"\n",
+        ]
+        .concat();
+        let p = run(&quoted, "phone").expect("65,536 quote characters");
+        assert_eq!(p.contacts.field(0, 1).len(), 65_536);
+        // One byte more, in the third line: failed, naming the line and the limit.
+        field.push(b'y');
+        let csv = [&b"phone,note\n6145550101,a\n6145550102,"[..], &field, b"\n"].concat();
+        let why = failure(run(&csv, "phone"));
+        assert!(
+            why.contains("line 3") && why.contains("65536 bytes"),
+            "{why}"
+        );
+        // Also in a column past the header's width, and in a row that is skipped.
+        let csv = [&b"phone\nnope,"[..], &field, b"\n6145550101\n"].concat();
+        let why = failure(run(&csv, "phone"));
+        assert!(
+            why.contains("line 2") && why.contains("65536 bytes"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_data_row_may_not_have_more_fields_than_the_column_limit() {
+        // A few extra fields are dropped, as ever.
+        let p = run(b"phone,a\n6145550101,x,y,z\n", "phone").expect("parses");
+        assert_eq!(p.contacts.stored_fields(), 2);
+        assert_eq!(p.contacts.field(0, 1), "x");
+        // More than 1,000 fields fail the import.
+        let mut csv = b"phone\n6145550101".to_vec();
+        csv.extend_from_slice(&b",".repeat(1_000));
+        csv.push(b'\n');
+        let why = failure(run(&csv, "phone"));
+        assert!(
+            why.contains("line 2 has 1001 fields") && why.contains("limit of 1000 columns"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn nul_bytes_anywhere_mean_binary_data() {
+        let mut csv = b"phone,note\n".to_vec();
+        for i in 0..600 {
+            csv.extend_from_slice(format!("614555{:04},note\n", 1000 + i).as_bytes());
+        }
+        assert!(csv.len() > 4096);
+        run(&csv, "phone").expect("text parses");
+        csv.extend_from_slice(b"6145559999,\0\0\0\0\n");
+        let why = failure(run(&csv, "phone"));
+        assert!(why.contains("binary data"), "{why}");
+    }
+
+    #[test]
+    fn phone_only_rows_under_a_wide_header_store_only_the_phone() {
+        let mut csv = b"phone".to_vec();
+        for i in 1..1000 {
+            csv.extend_from_slice(format!(",c{i}").as_bytes());
+        }
+        csv.push(b'\n');
+        for i in 0..100 {
+            csv.extend_from_slice(format!("614555{:04}\n", 1000 + i).as_bytes());
+        }
+        // Trailing empty fields are not stored either.
+        csv.extend_from_slice(b"6145552000,,,,,\n6145552001,,x,,\n");
+        let p = run(&csv, "phone").expect("parses");
+        assert_eq!(p.contacts.len(), 102);
+        assert_eq!(p.contacts.stored_fields(), 100 + 1 + 3);
+        assert_eq!(p.contacts.text_bytes(), 102 * 10 + 1);
+        assert_eq!(p.contacts.field(0, 0), "6145551000");
+        assert_eq!(p.contacts.field(0, 999), "");
+        assert_eq!(p.contacts.field(101, 2), "x");
+        assert_eq!(p.contacts.field(101, 3), "");
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
@@ -460,6 +796,27 @@ mod tests {
                 proptest::prop_assert_eq!(p.total_contacts, p.clean_contacts + p.duplicate_count + p.opted_out_count);
                 proptest::prop_assert_eq!(p.contacts.len() as u64, p.clean_contacts);
             }
+        }
+
+        /// The shape scan splits records and fields exactly as the csv reader does: with small
+        /// limits, it refuses a file exactly when some record read by csv breaks one.
+        #[test]
+        fn the_shape_scan_agrees_with_the_csv_reader(text in "[a\",\r\n ]{0,40}") {
+            let limits = ShapeLimits { columns: 3, header_bytes: usize::MAX, field_bytes: 3 };
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            let mut csv_refuses = false;
+            for record in reader.byte_records() {
+                let record = record.expect("the csv reader is lenient");
+                if record_over_limits(&record, &limits).is_some() {
+                    csv_refuses = true;
+                    break;
+                }
+            }
+            let scan = check_shape(text.as_bytes(), &limits);
+            proptest::prop_assert_eq!(scan.is_err(), csv_refuses, "{:?}: {:?}", text, scan);
         }
 
         /// CSV-shaped input made of plausible fields: counters always add up.

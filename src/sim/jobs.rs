@@ -28,13 +28,26 @@ pub enum Job {
     MediaReady { media_id: String },
 }
 
-/// Runs one due job at its due time `at` against the world, returning what else must happen.
-pub fn run(world: &mut World, job: &Job, at: Millis) -> Vec<Effect> {
+/// When a recurring job due at `at` runs next, given that the clock reads `now`: one period
+/// later, or one period after `now` when the clock jumped past further runs. Runs missed by a
+/// jump are caught up once, never one by one (a jump of years would otherwise run millions).
+pub fn next_run(at: Millis, now: Millis, every: Millis) -> Millis {
+    let next = at.saturating_add(every);
+    if next > now {
+        next
+    } else {
+        now.saturating_add(every)
+    }
+}
+
+/// Runs one job due at `at` against the world, the clock reading `now` (at or after `at`),
+/// returning what else must happen.
+pub fn run(world: &mut World, job: &Job, at: Millis, now: Millis) -> Vec<Effect> {
     match job {
         Job::Housekeeping => vec![
-            Effect::PruneExpired { now: at },
+            Effect::PruneExpired { now: now.max(at) },
             Effect::Schedule {
-                at: at + HOUSEKEEPING_EVERY,
+                at: next_run(at, now, HOUSEKEEPING_EVERY),
                 job: Job::Housekeeping,
             },
         ],

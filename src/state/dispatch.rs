@@ -15,7 +15,7 @@ impl Simulation {
                 Effect::Publish(event) => events.push(event),
                 Effect::Schedule { at, job } => self.scheduler.schedule(at, job),
                 Effect::PruneExpired { now } => {
-                    self.limiter.prune(now.div_euclid(1000));
+                    self.limiter.prune(now);
                     self.idempotency.prune(now);
                 }
             }

@@ -10,7 +10,8 @@ pub use simulation::Simulation;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::domain::keys::RateLimitSpec;
+use crate::domain::keys::LimitPolicy;
+use crate::domain::secrets::Secrets;
 use crate::domain::time::Millis;
 use crate::seed::Fixtures;
 use crate::sim::clock::Clock;
@@ -32,6 +33,12 @@ pub struct SimSettings {
     pub fetch_timeout_seconds: u64,
     /// Fetch source URLs only from loopback addresses (CI runs that fuzz the API).
     pub fetch_loopback_only: bool,
+    /// Largest hosted file (`PUT /_sandbox/files/{name}`), after decoding.
+    pub max_hosted_file_bytes: u64,
+    /// The most bytes all hosted uploads may hold together.
+    pub hosted_files_quota_bytes: u64,
+    /// Imports (lists and media) fetched and parsed at once; more wait for a slot.
+    pub max_concurrent_imports: usize,
 }
 
 impl Default for SimSettings {
@@ -44,6 +51,9 @@ impl Default for SimSettings {
             max_import_rows: 1_000_000,
             fetch_timeout_seconds: 30,
             fetch_loopback_only: false,
+            max_hosted_file_bytes: 256 * 1024 * 1024,
+            hosted_files_quota_bytes: 512 * 1024 * 1024,
+            max_concurrent_imports: 4,
         }
     }
 }
@@ -59,8 +69,14 @@ pub struct Settings {
     pub base_path: String,
     pub control_token: Option<String>,
     /// The global per-key limit; `None` is `off`.
-    pub rate_limit: Option<RateLimitSpec>,
+    pub rate_limit: Option<LimitPolicy>,
     pub sim: SimSettings,
+    /// Host milliseconds a request body may go without a byte before it is a 408.
+    pub body_timeout_ms: u64,
+    /// Build URLs in answers from `X-Forwarded-*` / `Forwarded` (behind a trusted proxy).
+    pub trust_forwarded_headers: bool,
+    /// Ignore unknown query parameters on /v1 instead of refusing them.
+    pub lenient_query: bool,
 }
 
 /// Everything a request can reach.
@@ -70,6 +86,11 @@ pub struct AppState {
     pub sim: Simulation,
     /// The client that fetches `source_url`s.
     pub http: reqwest::Client,
+    /// The file-signing key and the key-minting PRF (from the control token when there is one).
+    pub secrets: Secrets,
+    /// Slots for imports in progress: each holds a fetched file and its parse in memory, so their
+    /// number bounds the memory imports can take.
+    pub imports: tokio::sync::Semaphore,
     request_seq: AtomicU64,
 }
 
@@ -81,15 +102,19 @@ impl AppState {
             settings.clock_start,
             clock,
         );
+        let secrets = Secrets::derive(settings.seed, settings.control_token.as_deref());
+        let imports = tokio::sync::Semaphore::new(settings.sim.max_concurrent_imports.max(1));
         AppState {
             settings,
             sim,
             http: crate::sim::fetch::client(),
+            secrets,
+            imports,
             request_seq: AtomicU64::new(0),
         }
     }
 
-    pub fn global_rate_limit(&self) -> Option<RateLimitSpec> {
+    pub fn global_rate_limit(&self) -> Option<LimitPolicy> {
         self.settings.rate_limit
     }
 

@@ -93,7 +93,7 @@ impl Simulation {
         loop {
             let batch = self.scheduler.run_due(now, |job, at| {
                 let mut world = self.store.write();
-                effects.extend(jobs::run(&mut world, &job, at));
+                effects.extend(jobs::run(&mut world, &job, at, now));
             });
             if batch == 0 {
                 break;
@@ -118,10 +118,10 @@ impl Simulation {
     }
 
     /// Moves the clock forward by `ms` and runs everything due by then.
-    pub async fn advance_by(&self, ms: Millis) -> Millis {
-        let now = self.clock.advance(ms);
+    pub async fn advance_by(&self, ms: Millis) -> Result<Millis, ClockError> {
+        let now = self.clock.advance(ms)?;
         self.run_due().await;
-        now
+        Ok(now)
     }
 
     /// Moves the clock to `to` (never backwards) and runs everything due by then.
@@ -150,5 +150,33 @@ impl Simulation {
         self.responses.clear();
         self.store.replace(world);
         self.prepare_world();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::DAY;
+    use crate::sim::clock::{ClockMode, MAX_TIME};
+
+    fn simulation(start: Millis) -> Simulation {
+        let clock = Clock::new(ClockMode::Manual, start, 1.0).expect("a clock");
+        Simulation::new(Fixtures::default_world(), 1, start, clock)
+    }
+
+    #[tokio::test]
+    async fn a_jump_of_years_runs_each_recurring_job_once_and_the_clock_stops_at_9999() {
+        let start = 1_790_000_000_000;
+        let sim = simulation(start);
+        sim.clock.set_now(start + 3_650 * DAY).expect("forward");
+        assert_eq!(sim.run_due().await, 1, "housekeeping catches up once");
+        let (due, _) = sim.scheduler.list()[0].clone();
+        assert_eq!(due, start + 3_650 * DAY + HOUR);
+        assert_eq!(sim.advance_by(HOUR).await, Ok(start + 3_650 * DAY + HOUR));
+        assert_eq!(sim.scheduler.pending(), 1);
+        assert!(sim.advance_to(MAX_TIME + 1).await.is_err());
+        assert_eq!(sim.advance_to(MAX_TIME).await, Ok(MAX_TIME));
+        assert!(sim.advance_by(1).await.is_err());
+        assert_eq!(sim.clock.now(), MAX_TIME);
     }
 }

@@ -94,8 +94,30 @@ impl FileStore {
             .or_else(|| self.samples.get(name))
     }
 
-    pub fn put(&self, name: &str, file: HostedFile) {
-        self.uploaded.write().insert(name.to_string(), file);
+    /// Hosts `file` under `name` unless the uploads (less the one it replaces) would then hold
+    /// more than `quota` bytes; `Err` carries the bytes already held by the other uploads.
+    pub fn put(&self, name: &str, file: HostedFile, quota: usize) -> Result<(), usize> {
+        let mut uploaded = self.uploaded.write();
+        let others: usize = uploaded
+            .iter()
+            .filter(|(n, _)| n.as_str() != name)
+            .map(|(_, f)| f.bytes.len())
+            .sum();
+        if others + file.bytes.len() > quota {
+            return Err(others);
+        }
+        uploaded.insert(name.to_string(), file);
+        Ok(())
+    }
+
+    /// Bytes held by uploads other than `name`.
+    pub fn uploaded_bytes_except(&self, name: &str) -> usize {
+        self.uploaded
+            .read()
+            .iter()
+            .filter(|(n, _)| n.as_str() != name)
+            .map(|(_, f)| f.bytes.len())
+            .sum()
     }
 
     pub fn delete(&self, name: &str) -> bool {

@@ -30,13 +30,13 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
             .request(method.clone(), "/v1/organizations", Some(ROOT), None)
             .await;
         r.expect_error(405, "METHOD_NOT_ALLOWED");
-        assert_eq!(r.header("allow"), Some("GET"), "{method}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method}");
     }
     let r = app
         .request(Method::DELETE, "/_sandbox/clock", None, None)
         .await;
     r.expect_error(405, "METHOD_NOT_ALLOWED");
-    assert_eq!(r.header("allow"), Some("GET, POST"));
+    assert_eq!(r.header("allow"), Some("GET, POST, HEAD"));
 }
 
 #[actix_web::test]
@@ -207,4 +207,60 @@ async fn hostile_input_never_gets_a_500_and_the_server_keeps_serving() {
     let r = app.request(Method::GET, &long, Some(ROOT), None).await;
     assert!(r.status.as_u16() < 500);
     assert_eq!(app.get("/organizations", ROOT).await.status, 200);
+}
+
+#[actix_web::test]
+async fn head_answers_like_get_without_a_body_and_a_trailing_slash_is_tolerated() {
+    let app = spawn_app().await;
+    let get = app.get("/organizations", ROOT).await;
+    let head = app
+        .request(Method::HEAD, "/v1/organizations", Some(ROOT), None)
+        .await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.text, "", "no body");
+    assert!(head.header("x-ratelimit-remaining").is_some());
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+    // HEAD where only POST is routed is a 405 like any other method.
+    let r = app
+        .request(Method::HEAD, "/v1/contact-lists/import", Some(ROOT), None)
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("POST"));
+    let slash = app.get("/organizations/", ROOT).await;
+    assert_eq!(slash.status, 200, "{}", slash.text);
+    assert_eq!(slash.data(), get.data());
+    let control = app.control(Method::GET, "/clock/", None).await;
+    assert_eq!(control.status, 200, "{}", control.text);
+}
+
+#[actix_web::test]
+async fn lenient_query_ignores_unknown_parameters_but_keeps_every_other_check() {
+    let strict = spawn_app().await;
+    strict
+        .get("/brands?organizationId=x&utm_source=mail", ROOT)
+        .await
+        .expect_error(400, "VALIDATION_ERROR");
+    let lenient = spawn_with(pc_sandbox::Config {
+        lenient_query: true,
+        ..config()
+    })
+    .await;
+    let all = lenient.get("/brands", ROOT).await.data();
+    let ignored = lenient
+        .get("/brands?organizationId=x&utm_source=mail", ROOT)
+        .await
+        .data();
+    assert_eq!(all, ignored, "unknown parameters change nothing");
+    // Known parameters are still checked.
+    lenient
+        .get("/phone-numbers?channel=fax", ROOT)
+        .await
+        .expect_error(400, "VALIDATION_ERROR");
+    lenient
+        .get(
+            "/brands?organization_id=org_00000000000000000000000000",
+            ROOT,
+        )
+        .await
+        .expect_error(403, "ORG_ACCESS_DENIED");
 }

@@ -1,4 +1,5 @@
 use reqwest::Method;
+use serde_json::Value;
 
 use crate::helpers::*;
 
@@ -97,4 +98,91 @@ async fn with_a_control_token_files_need_their_signature() {
     )
     .await;
     let _ = id;
+}
+
+#[actix_web::test]
+async fn presigned_urls_expire_on_the_sandbox_clock_and_cannot_be_stretched() {
+    let app = spawn_app().await;
+    let url = app.file_url("contacts-clean.csv");
+    let get = |u: String| {
+        let client = app.client.clone();
+        async move { client.get(u).send().await.expect("answered") }
+    };
+    assert_eq!(get(url.clone()).await.status(), 200);
+    // Moving the issue date forward (to stretch the lifetime) breaks the signature.
+    let stretched = url.replace("X-Amz-Date=2026", "X-Amz-Date=2027");
+    assert_ne!(stretched, url);
+    let r = get(stretched).await;
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "SIGNATURE_DOES_NOT_MATCH");
+    app.advance(7 * 86_400).await;
+    assert_eq!(get(url.clone()).await.status(), 200, "valid for 7 days");
+    app.advance(1).await;
+    let r = get(url).await;
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "REQUEST_EXPIRED");
+}
+
+#[actix_web::test]
+async fn with_a_control_token_nothing_can_be_forged_from_the_seed() {
+    let app = spawn_with(pc_sandbox::Config {
+        control_token: Some("sekrit-token".into()),
+        ..config()
+    })
+    .await;
+    // What an attacker who recovered the seed (1) can compute: the seed-only file key.
+    let seed_only = pc_sandbox::domain::secrets::Secrets::derive(1, None);
+    let real = app.file_url("contacts-clean.csv");
+    let date = real
+        .split("X-Amz-Date=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .expect("a date");
+    let forged_sig = hex_of(pc_sandbox::domain::secrets::hmac(
+        &seed_only.file_key,
+        &[b"contacts-clean.csv", date.as_bytes(), b"604800"],
+    ));
+    let forged = format!(
+        "{}/_sandbox/files/contacts-clean.csv?X-Amz-Date={date}&X-Amz-Expires=604800&X-Amz-Signature={forged_sig}",
+        app.sandbox.url()
+    );
+    let r = app.client.get(forged).send().await.expect("answered");
+    assert_eq!(r.status(), 403);
+    // Minted keys differ from what the seed alone would mint.
+    let orgs = app
+        .request(Method::GET, "/v1/organizations", Some(ROOT), None)
+        .await
+        .data();
+    let org = orgs[0]["id"].as_str().expect("org").to_string();
+    let with_token = {
+        let r = app
+            .client
+            .post(format!("{}/_sandbox/keys", app.sandbox.url()))
+            .bearer_auth("sekrit-token")
+            .json(&serde_json::json!({ "organization_id": org }))
+            .send()
+            .await
+            .expect("answered");
+        let body: Value = r.json().await.expect("json");
+        body["data"]["key"].as_str().expect("a key").to_string()
+    };
+    let plain = spawn_app().await;
+    let without_token = plain
+        .control(
+            Method::POST,
+            "/keys",
+            Some(serde_json::json!({ "organization_id": org })),
+        )
+        .await
+        .data()["key"]
+        .as_str()
+        .expect("a key")
+        .to_string();
+    assert_ne!(with_token, without_token);
+}
+
+fn hex_of(bytes: [u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -182,13 +182,13 @@ impl TestApp {
             .await
     }
 
-    /// The presigned URL of a hosted (bundled or uploaded) file.
+    /// The presigned URL of a hosted (bundled or uploaded) file, issued at the clock start (so the
+    /// same URL every time, valid for 7 sandbox days from [`START`]).
     pub fn file_url(&self, name: &str) -> String {
-        let sig = pc_sandbox::control::files::signature(self.sandbox.state(), name);
-        format!(
-            "{}/_sandbox/files/{name}?X-Amz-Signature={sig}",
-            self.sandbox.url()
-        )
+        let start = pc_sandbox::domain::time::parse_rfc3339(START).expect("a time");
+        let query =
+            pc_sandbox::control::files::presigned_query_at(self.sandbox.state(), name, start);
+        format!("{}/_sandbox/files/{name}?{query}", self.sandbox.url())
     }
 
     /// Hosts `bytes` as `name` and returns its URL.

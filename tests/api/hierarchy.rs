@@ -93,7 +93,7 @@ async fn hierarchy_is_a_camel_case_tree_with_brands_and_campaigns() {
     assert_eq!(delgado["parentId"], tree["id"]);
     let brand = &delgado["brands"][0];
     assert_eq!(brand["organizationId"], delgado["id"]);
-    assert_eq!(brand["campaigns"].as_array().map(Vec::len), Some(2));
+    assert_eq!(brand["campaigns"].as_array().map(Vec::len), Some(3));
     assert!(brand["campaigns"][0]["createdAt"].is_string());
     let grandchildren = delgado["childOrganizations"]
         .as_array()

@@ -1,5 +1,5 @@
 use futures::future::join_all;
-use pc_sandbox::domain::keys::RateLimitSpec;
+use pc_sandbox::domain::keys::{BucketSpec, LimitPolicy, RateLimitSpec};
 use pc_sandbox::Config;
 use reqwest::Method;
 use serde_json::json;
@@ -98,10 +98,10 @@ async fn a_keys_own_limit_wins_over_the_global_one() {
     let reply = app.get("/organizations", ELEVATED).await;
     assert_eq!(reply.header("x-ratelimit-limit"), Some("100000"));
     let per_minute = spawn_with(Config {
-        rate_limit: Some(RateLimitSpec {
+        rate_limit: Some(LimitPolicy::Window(RateLimitSpec {
             limit: 600,
             window_seconds: 60,
-        }),
+        })),
         ..config()
     })
     .await;
@@ -148,4 +148,45 @@ async fn scope_and_auth_failures_follow_counting_rules() {
     .await;
     let r = app.get("/organizations", READ_ONLY).await;
     assert_eq!(r.header("x-ratelimit-remaining"), Some("98"));
+}
+
+#[actix_web::test]
+async fn a_token_bucket_limits_like_the_newest_sdk_readme_says() {
+    let app = spawn_with(Config {
+        rate_limit: Some(LimitPolicy::Bucket(BucketSpec {
+            capacity: 5,
+            refill_per_second: 1,
+        })),
+        ..config()
+    })
+    .await;
+    for left in (0..5).rev() {
+        let r = app.get("/organizations", ROOT).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("x-ratelimit-limit"), Some("5"));
+        assert_eq!(
+            r.header("x-ratelimit-remaining"),
+            Some(left.to_string().as_str())
+        );
+    }
+    let over = app.get("/organizations", ROOT).await;
+    let body = over.expect_error(429, "RATE_LIMIT_EXCEEDED");
+    assert_eq!(over.header("retry-after"), Some("1"));
+    assert_eq!(body["retryAfter"], 1);
+    // One sandbox second refills one token: one request passes, the next does not.
+    app.advance(1).await;
+    assert_eq!(app.get("/organizations", ROOT).await.status, 200);
+    assert_eq!(app.get("/organizations", ROOT).await.status, 429);
+    // Full again after five seconds; -Reset says when.
+    let reset: i64 = app
+        .get("/organizations", ROOT)
+        .await
+        .header("x-ratelimit-reset")
+        .and_then(|v| v.parse().ok())
+        .expect("a reset");
+    let now = app.control(Method::GET, "/clock", None).await.data()["now"]
+        .as_str()
+        .and_then(pc_sandbox::domain::time::parse_rfc3339)
+        .expect("now");
+    assert_eq!(reset, now / 1000 + 5);
 }

@@ -43,7 +43,7 @@ async fn brands_carry_tcr_fields_and_filter_by_organization() {
 async fn campaigns_filter_by_organization_and_brand_together() {
     let app = spawn_app().await;
     let all = app.get("/campaigns", ROOT).await.data();
-    assert_eq!(items(&all).len(), 7);
+    assert_eq!(items(&all).len(), 8);
     let owf = org_named(&app, "Ohio Working Families PAC").await;
     let by_org = app
         .get(&format!("/campaigns?organization_id={owf}"), ROOT)
@@ -323,4 +323,53 @@ async fn tracking_domains_are_owned_or_inherited_by_perspective() {
         .data();
     assert_eq!(items(&from_root).len(), 2);
     assert!(items(&from_root).iter().all(|d| d["source"] == "inherited"));
+}
+
+#[actix_web::test]
+async fn brands_campaigns_and_owned_domains_carry_notes() {
+    let app = spawn_app().await;
+    for (path, noted) in [
+        ("/brands", "Aegis vetted 2025; renew Q3"),
+        ("/campaigns", "Weekly appeals, Tue/Thu only"),
+        ("/tracking-domains", "Agency default short domain"),
+    ] {
+        let rows = app.get(path, ROOT).await.data();
+        let rows = items(&rows);
+        assert!(rows.iter().any(|r| r["notes"] == noted), "{path}");
+        for r in rows {
+            if r["source"] == "inherited" {
+                assert!(
+                    r.get("notes").is_none(),
+                    "inherited rows carry only id, domain, source"
+                );
+            } else {
+                assert!(
+                    r["notes"].is_null() || r["notes"].is_string(),
+                    "{path}: {r}"
+                );
+            }
+        }
+        assert!(
+            rows.iter().any(|r| r["notes"].is_null()),
+            "{path}: some are unset"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_political_campaign_can_have_an_att_rate_and_no_t_mobile_cap() {
+    let app = spawn_app().await;
+    let campaigns = app.get("/campaigns", ROOT).await.data();
+    let rapid = items(&campaigns)
+        .iter()
+        .find(|c| c["name"] == "Delgado Rapid Response")
+        .expect("the seeded campaign");
+    let id = rapid["id"].as_str().expect("id");
+    let t = app
+        .get(&format!("/campaigns/{id}/throughput"), ROOT)
+        .await
+        .data();
+    assert_eq!(t["carrier_metered"], true);
+    assert!(t["t_mobile"].is_null());
+    assert_eq!(t["att"]["sms_tpm"], 60);
 }

@@ -114,6 +114,12 @@ async fn every_route_answers_as_its_operation_says_and_nothing_else_is_routed() 
             .1
             .insert(op.method.as_str());
     }
+    // HEAD answers wherever GET does.
+    for (_, methods) in by_path.values_mut() {
+        if methods.contains("GET") {
+            methods.insert("HEAD");
+        }
+    }
     for (template, (path, methods)) in &by_path {
         for other in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
             if methods.contains(other) {

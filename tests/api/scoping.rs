@@ -240,7 +240,7 @@ async fn every_email_operation_is_early_access() {
         .request(Method::DELETE, "/v1/email/templates", Some(ROOT), None)
         .await;
     reply.expect_error(405, "METHOD_NOT_ALLOWED");
-    assert_eq!(reply.header("allow"), Some("GET, POST"));
+    assert_eq!(reply.header("allow"), Some("GET, POST, HEAD"));
     // Auth still comes first.
     app.request(Method::GET, "/v1/email/domains", None, None)
         .await

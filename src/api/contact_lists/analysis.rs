@@ -1,12 +1,15 @@
 //! `POST /contact-lists/{id}/analyze` (billable LRN line-type analysis, on the sandbox clock; the
 //! rules are `sim::analysis`) and `GET /contact-lists/{id}/download?type=original|analyzed` (CSV,
-//! rendered from a snapshot of the contacts off the world's lock and off the async workers).
+//! streamed: rendered from a snapshot of the contacts, off the world's lock, on the blocking
+//! pool, in 64 KB chunks through a small channel, so a million-row download holds neither the
+//! lock nor an async worker nor the whole file in memory).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -76,7 +79,7 @@ pub async fn analyze(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     let now = state.sim.clock.now();
     let rate = state.settings.sim.analysis_numbers_per_second;
     let mut world = state.sim.store.write();
@@ -161,9 +164,47 @@ const ADDED: [&str; 6] = [
     "state",
 ];
 
-fn render(s: &Snapshot) -> Result<Vec<u8>, csv::Error> {
+/// Bytes per streamed chunk.
+const CHUNK: usize = 64 * 1024;
+/// Chunks rendered ahead of the client at most.
+const AHEAD: usize = 4;
+
+/// An `io::Write` that hands full chunks to the response stream; fails once the client is gone,
+/// which stops the rendering.
+struct ChunkSender {
+    buf: Vec<u8>,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+}
+
+impl ChunkSender {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client gone"))
+    }
+}
+
+impl std::io::Write for ChunkSender {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+fn render(s: &Snapshot, out: impl std::io::Write) -> Result<(), csv::Error> {
     let c = &s.contacts;
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(c.len() * 64 + 256));
+    let mut w = csv::WriterBuilder::new().from_writer(out);
     // An original column named like one the download adds keeps its values under
     // `original_<name>`, so readers that key rows by header lose nothing.
     let mut header: Vec<String> = vec!["phone_number".into()];
@@ -185,7 +226,7 @@ fn render(s: &Snapshot) -> Result<Vec<u8>, csv::Error> {
         row.clear();
         let phone = c.phones[i];
         row.push(phone_from_u64(phone));
-        row.extend((0..c.headers.len()).map(|col| c.field(i, col).to_string()));
+        row.extend(c.row(i).map(str::to_string));
         if s.analyzed {
             let t = c.line_type(i).unwrap_or(LineType::Invalid);
             let (city, st) = lrn::place(phone);
@@ -200,7 +241,8 @@ fn render(s: &Snapshot) -> Result<Vec<u8>, csv::Error> {
         }
         w.write_record(&row)?;
     }
-    w.into_inner().map_err(|e| e.into_error().into())
+    w.flush()?;
+    Ok(())
 }
 
 pub async fn download(
@@ -209,7 +251,7 @@ pub async fn download(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::parse(req.query_string(), &["type"]);
+    let mut q = Query::of(&req, &["type"]);
     let kind = q.enumeration::<DownloadType>("type");
     let missing = kind.is_none();
     q.finish()?;
@@ -252,10 +294,20 @@ pub async fn download(
         };
         (snapshot, list.id.clone())
     };
-    let bytes = web::block(move || render(&snapshot))
-        .await
-        .map_err(|e| ApiError::Internal(format!("the download worker failed: {e}")))?
-        .map_err(|e| ApiError::Internal(format!("writing the CSV failed: {e}")))?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(AHEAD);
+    // The renderer stops by itself when the client goes away (the channel closes).
+    tokio::task::spawn_blocking(move || {
+        let out = ChunkSender {
+            buf: Vec::with_capacity(CHUNK),
+            tx,
+        };
+        let _ = render(&snapshot, out);
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, actix_web::Error>(chunk), rx))
+    });
     let file = format!(
         "{list_id}-{}.csv",
         if analyzed { "analyzed" } else { "original" }
@@ -266,5 +318,5 @@ pub async fn download(
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(file)],
         })
-        .body(bytes))
+        .streaming(body))
 }

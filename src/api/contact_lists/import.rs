@@ -16,6 +16,7 @@ use crate::access::Caller;
 use crate::api::{examples, imports};
 use crate::domain::contacts::ImportStatus;
 use crate::domain::ids::{new_id, Kind};
+use crate::domain::text::{clip, clip_list};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
 use crate::http::{respond, Body};
@@ -23,6 +24,11 @@ use crate::sim::fetch::Limits;
 use crate::sim::import::{self, Mapping, NewList, ParseError};
 use crate::sim::jobs::Job;
 use crate::state::AppState;
+
+/// How many header columns a 400 lists.
+const MAX_LISTED: usize = 50;
+/// The longest `failure_reason` kept (a reason may quote a URL or a header).
+pub const MAX_REASON_CHARS: usize = 1_000;
 
 pub fn configure(r: &mut Routes) {
     r.post("/contact-lists/import", import_list)
@@ -181,6 +187,7 @@ pub async fn import_list(
         timeout: Duration::from_secs(sim.fetch_timeout_seconds),
         loopback_only: sim.fetch_loopback_only,
     };
+    let slot = imports::slot(&state).await?;
     let outcome = match imports::fetch_source(&state, url.clone(), limits).await? {
         Err(why) => Err(why),
         Ok(bytes) => {
@@ -215,7 +222,7 @@ pub async fn import_list(
                         "phone_column",
                         format!(
                             "the file has no column '{phone_column}'; its header has: {}",
-                            headers.join(", ")
+                            clip_list(&headers, MAX_LISTED)
                         ),
                     ))
                 }
@@ -224,8 +231,8 @@ pub async fn import_list(
                         "merge_tags",
                         format!(
                             "mapped columns not in the file: {}; its header has: {}",
-                            columns.join(", "),
-                            headers.join(", ")
+                            clip_list(&columns, MAX_LISTED),
+                            clip_list(&headers, MAX_LISTED)
                         ),
                     ))
                 }
@@ -245,6 +252,8 @@ pub async fn import_list(
         imported_via_api: true,
         source_url: Some(url.to_string()),
     };
+    drop(slot);
+    let outcome = outcome.map_err(|why| clip(&why, MAX_REASON_CHARS));
     let list = import::new_list(new, outcome, sim.import_rows_per_second);
     let ready_at = (list.import.status == ImportStatus::Processing)
         .then_some(list.import.processing_completed_at)

@@ -4,6 +4,8 @@
 mod analysis;
 mod import;
 
+pub use import::MAX_REASON_CHARS;
+
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -51,6 +53,9 @@ pub fn find<'w>(world: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Co
     caller.find(world, &world.contact_lists, id, "Contact list")
 }
 
+/// A row of `GET /contact-lists`: the SDK's `ContactList`, plus what the official CLI prints
+/// (`status`, `contact_count`, `list_name`), so `political-comms contact-lists list` fills its
+/// table.
 #[derive(Serialize, JsonSchema)]
 pub struct ListItem<'a> {
     id: &'a str,
@@ -60,6 +65,12 @@ pub struct ListItem<'a> {
     org_id: &'a str,
     org_name: &'a str,
     created_at: String,
+    /// The import status.
+    status: ImportStatus,
+    /// Clean contacts once the import is ready; null before.
+    contact_count: Option<u64>,
+    /// The same as `name`.
+    list_name: &'a str,
 }
 
 async fn list_lists(
@@ -67,7 +78,7 @@ async fn list_lists(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let filter = OrgBrandFilter::parse(req.query_string())?;
+    let filter = OrgBrandFilter::parse(&req)?;
     let world = state.sim.store.read();
     filter.check(&world, &caller)?;
     let items: Vec<ListItem> = world
@@ -87,6 +98,12 @@ async fn list_lists(
             org_id: &l.org_id,
             org_name: world.org_name(&l.org_id),
             created_at: time::format(l.created_at),
+            status: l.import.status,
+            contact_count: l
+                .import
+                .clean_contacts
+                .filter(|_| l.import.status == ImportStatus::Ready),
+            list_name: &l.name,
         })
         .collect();
     Ok(ok(items))
@@ -189,7 +206,7 @@ async fn get_list(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     let now = state.sim.clock.now();
     let world = state.sim.store.read();
     Ok(ok(detail(find(&world, &caller, &path)?, now)))
@@ -209,7 +226,7 @@ async fn delete_list(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Query::parse(req.query_string(), &[]).finish()?;
+    Query::of(&req, &[]).finish()?;
     let mut world = state.sim.store.write();
     find(&world, &caller, &path)?;
     // Projects that reference a list will block its deletion with 409 CONTACT_LIST_IN_USE
