@@ -303,3 +303,25 @@ async fn a_loopback_only_sandbox_refuses_other_hosts_before_resolving_them() {
     let url = app.file_url("contacts-clean.csv");
     app.import(&url, "phone").await;
 }
+
+#[test]
+fn the_readme_lists_exactly_the_sandbox_defined_error_codes() {
+    use pc_sandbox::error::{Code, Origin};
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let listed = readme
+        .split("<!-- sandbox-codes -->")
+        .nth(1)
+        .and_then(|s| s.split("<!-- /sandbox-codes -->").next())
+        .expect("the README's sandbox-codes block");
+    let listed: BTreeSet<&str> = listed
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|w| w.len() > 2)
+        .collect();
+    let catalogue: BTreeSet<&str> = Code::ALL
+        .iter()
+        .filter(|c| c.origin() == Origin::Sandbox)
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, catalogue);
+}
