@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::{from_fn, NormalizePath};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use serde_json::Value;
 
@@ -219,8 +219,7 @@ impl Sandbox {
             let docs = docs.clone();
             App::new()
                 .wrap(from_fn(middleware::body_timeout::body_timeout))
-                // A trailing slash is tolerated: `/v1/organizations/` is `/v1/organizations`.
-                .wrap(NormalizePath::trim())
+                .wrap(from_fn(middleware::trailing_slash::trailing_slash))
                 .wrap(from_fn(middleware::request_id::request_id))
                 .configure(move |cfg| app::configure(cfg, state, docs))
         })

@@ -54,7 +54,15 @@ pub async fn body_timeout(
     let idle = req
         .app_data::<web::Data<AppState>>()
         .map(|s| Duration::from_millis(s.settings.body_timeout_ms.max(1)));
-    let Some(idle) = idle else {
+    // Only a request that announces a body has one to wait for (GETs pass untouched).
+    let has_body = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || req
+            .headers()
+            .contains_key(actix_web::http::header::TRANSFER_ENCODING);
+    let Some(idle) = idle.filter(|_| has_body) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let fired = Arc::new(AtomicBool::new(false));

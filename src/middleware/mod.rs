@@ -6,3 +6,4 @@ pub mod control_auth;
 pub mod gate;
 pub mod idempotency;
 pub mod request_id;
+pub mod trailing_slash;

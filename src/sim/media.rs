@@ -19,3 +19,17 @@ pub fn finish_optimizing(m: &mut MediaFile, at: Millis) {
         m.optimized_at = Some(at);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimization_time_never_overflows() {
+        assert_eq!(optimize_millis(0, 3), 3_000);
+        assert_eq!(optimize_millis(5 * 1_048_576, 3), 8_000);
+        let huge = optimize_millis(u64::MAX, u64::MAX);
+        assert!(huge > 0 && huge < Millis::MAX / 2, "{huge}");
+        assert!(0i64.checked_add(huge).is_some());
+    }
+}
