@@ -49,6 +49,7 @@ pub fn configure(r: &mut Routes) {
             Code::OrgAccessDenied,
             Code::NotFound,
             Code::BrandOrgMismatch,
+            Code::ImportsBusy,
         ]);
     r.get("/media/{id}", get_media)
         .op("getMedia", "Get a media file")

@@ -44,6 +44,7 @@ pub fn configure(r: &mut Routes) {
             Code::OrgAccessDenied,
             Code::NotFound,
             Code::BrandOrgMismatch,
+            Code::ImportsBusy,
         ]);
 }
 
