@@ -89,13 +89,23 @@ pub fn list_id(ctx: &ExampleContext) -> Option<Value> {
     )
 }
 
-/// A ready list not yet analyzed (the analyze example starts a run on it).
+/// A ready list not yet analyzed and used by no project (the analyze example starts a run on
+/// it, which would hold up edits of projects using it).
 pub fn unanalyzed_list_id(ctx: &ExampleContext) -> Option<Value> {
+    let used = |id: &str| {
+        ctx.world.projects.values().any(|p| {
+            p.contact_list_ids
+                .iter()
+                .chain(&p.suppression_list_ids)
+                .any(|l| l == id)
+        })
+    };
     string(
         lists(ctx.world)
             .filter(|l| {
                 l.import.status == ImportStatus::Ready
                     && l.analysis.status == AnalysisStatus::NotStarted
+                    && !used(&l.id)
             })
             .last()
             .map(|l| l.id.as_str()),
@@ -163,4 +173,127 @@ pub fn import_media_body(ctx: &ExampleContext) -> Option<Value> {
         "name": "Rally photo",
         "usage": "mms",
     }))
+}
+
+fn projects_with(
+    world: &World,
+    status: crate::domain::project::Status,
+) -> impl Iterator<Item = &crate::domain::project_record::Project> {
+    world.projects.values().filter(move |p| {
+        in_root_tree(world, &p.org_id)
+            && p.status == status
+            && p.project_type == crate::domain::project::ProjectType::Broadcast
+    })
+}
+
+/// A broadcast project of the tree (read, copied, its stats and throughput).
+pub fn project_id(ctx: &ExampleContext) -> Option<Value> {
+    use crate::domain::project::Status;
+    string(
+        projects_with(ctx.world, Status::Completed)
+            .chain(projects_with(ctx.world, Status::AwaitingTest))
+            .next()
+            .map(|p| p.id.as_str()),
+    )
+}
+
+/// An awaiting_test project the PATCH example renames.
+pub fn editable_project_id(ctx: &ExampleContext) -> Option<Value> {
+    use crate::domain::project::Status;
+    string(
+        projects_with(ctx.world, Status::AwaitingTest)
+            .next()
+            .map(|p| p.id.as_str()),
+    )
+}
+
+/// Another awaiting_test project: tested, scheduled, then unscheduled by the examples.
+pub fn testable_project_id(ctx: &ExampleContext) -> Option<Value> {
+    use crate::domain::project::Status;
+    string(
+        projects_with(ctx.world, Status::AwaitingTest)
+            .last()
+            .map(|p| p.id.as_str()),
+    )
+}
+
+/// A scheduled project the pause example pauses.
+pub fn pausable_project_id(ctx: &ExampleContext) -> Option<Value> {
+    use crate::domain::project::Status;
+    string(
+        projects_with(ctx.world, Status::Scheduled)
+            .next()
+            .map(|p| p.id.as_str()),
+    )
+}
+
+/// A create body that works on a fresh sandbox: a campaign of the tree, one of its numbers that no
+/// active project holds, and a ready list of the campaign's organization.
+pub fn create_project_body(ctx: &ExampleContext) -> Option<Value> {
+    use crate::domain::project::Status;
+    let w = ctx.world;
+    let held: Vec<&str> = w
+        .projects
+        .values()
+        .filter(|p| {
+            matches!(
+                p.status,
+                Status::Scheduled | Status::Sending | Status::Paused
+            )
+        })
+        .flat_map(|p| p.phone_number_ids.iter().map(String::as_str))
+        .collect();
+    w.campaigns
+        .values()
+        .filter(|c| in_root_tree(w, &c.org_id))
+        .find_map(|c| {
+            let number = w.phone_numbers.values().find(|n| {
+                n.campaign_id.as_deref() == Some(c.id.as_str())
+                    && n.org_id == c.org_id
+                    && n.status == "active"
+                    && n.channel == crate::domain::registry::Channel::TenDlc
+                    && !held.contains(&n.id.as_str())
+            })?;
+            let list = lists(w).find(|l| {
+                l.org_id == c.org_id
+                    && l.import.status == ImportStatus::Ready
+                    && l.analysis.status != AnalysisStatus::Processing
+            })?;
+            Some(json!({
+                "organization_id": c.org_id,
+                "brand_id": c.brand_id,
+                "campaign_id": c.id,
+                "phone_number_ids": [number.id],
+                "name": "Polling Place Reminder",
+                "protocol": "sms",
+                "contact_list_ids": [list.id],
+                "message_text": "Hi {first_name|there}, polls are open until 7:30pm today. Reply with questions!",
+            }))
+        })
+}
+
+pub fn update_project_body(_: &ExampleContext) -> Option<Value> {
+    Some(json!({ "name": "Volunteer Shift Reminder (Saturday)" }))
+}
+
+pub fn test_project_body(_: &ExampleContext) -> Option<Value> {
+    Some(json!({
+        "test_contacts": [
+            { "phone": "+15005550000", "merge_values": { "first_name": "Ana" } },
+            { "phone": "+15005550006" }
+        ]
+    }))
+}
+
+/// A day after the world's clock start, with an explicit offset.
+pub fn schedule_project_body(ctx: &ExampleContext) -> Option<Value> {
+    let at = crate::domain::time::to_datetime(ctx.world.generated_at + crate::domain::time::DAY)
+        .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600)?)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string();
+    Some(json!({ "scheduled_at": at, "scheduled_timezone": "America/New_York" }))
+}
+
+pub fn pause_project_body(_: &ExampleContext) -> Option<Value> {
+    Some(json!({ "reason": "Waiting on final copy approval" }))
 }

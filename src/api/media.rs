@@ -58,7 +58,8 @@ pub fn configure(r: &mut Routes) {
     r.delete("/media/{id}", delete_media)
         .op("deleteMedia", "Delete a media file")
         .path_param("id", "Media file id", examples::deletable_media_id)
-        .ok::<MediaDeleted>();
+        .ok::<MediaDeleted>()
+        .errors(&[Code::MediaInUse]);
 }
 
 /// `ImportMediaRequest`.
@@ -243,8 +244,12 @@ async fn delete_media(
     Query::of(&req, &[]).finish()?;
     let mut world = state.sim.store.write();
     find(&world, &caller, &path)?;
-    // Projects that attach a file will block its deletion with 409 MEDIA_IN_USE once projects
-    // exist; until then no file is referenced.
+    crate::access::in_use(
+        Code::MediaInUse,
+        "The media file",
+        "projects",
+        crate::sim::projects::users_of_media(&world, &path),
+    )?;
     let m = world
         .media
         .remove(path.as_str())

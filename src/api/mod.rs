@@ -11,6 +11,7 @@ pub mod hierarchy;
 pub mod imports;
 pub mod media;
 pub mod numbers;
+pub mod projects;
 pub mod registrations;
 pub mod toll_free;
 
@@ -23,5 +24,6 @@ pub fn configure(r: &mut Routes) {
     toll_free::configure(r);
     contact_lists::configure(r);
     media::configure(r);
+    projects::configure(r);
     email::configure(r);
 }

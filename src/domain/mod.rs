@@ -10,6 +10,7 @@ pub mod media;
 pub mod message;
 pub mod phone;
 pub mod project;
+pub mod project_record;
 pub mod registry;
 pub mod secrets;
 pub mod text;

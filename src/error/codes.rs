@@ -65,6 +65,22 @@ catalogue! {
         "The brand belongs to another organization than organization_id.";
     EmailEarlyAccess => "EMAIL_EARLY_ACCESS", 403, Documented,
         "Email is in early access and not available to this organization.";
+    OnboardingIncomplete => "ONBOARDING_INCOMPLETE", 403, Documented,
+        "The organization's setup grace window is over and its profile or funding step is missing; details: {missingSteps, onboardingUrl}.";
+    SendingPaused => "SENDING_PAUSED", 409, Documented,
+        "Sending is paused for the organization or platform-wide; details: {scope}.";
+    PhoneNumberUnavailable => "PHONE_NUMBER_UNAVAILABLE", 409, Documented,
+        "A phone number is released or in use by another project.";
+    ListAnalysisInProgress => "LIST_ANALYSIS_IN_PROGRESS", 409, Documented,
+        "A contact list on the project is being analyzed; wait for analysis.status complete.";
+    InvalidLinkPlaceholder => "INVALID_LINK_PLACEHOLDER", 400, Documented,
+        "The tracking destination's placeholder does not match link_tracking_param_field (or a fallback URL was given without a whole-URL placeholder).";
+    ProjectNotEditable => "PROJECT_NOT_EDITABLE", 409, Documented,
+        "Only draft and awaiting_test projects can be edited.";
+    ContactListInUse => "CONTACT_LIST_IN_USE", 409, Documented,
+        "Projects use this contact list; details.projects lists them.";
+    MediaInUse => "MEDIA_IN_USE", 409, Documented,
+        "Projects use this media file; details.projects lists them.";
     MethodNotAllowed => "METHOD_NOT_ALLOWED", 405, Sandbox,
         "The path exists but not with this method; the Allow header lists the methods it takes.";
     InvalidJson => "INVALID_JSON", 400, Sandbox,
@@ -75,6 +91,14 @@ catalogue! {
         "Hosted uploads together would exceed the sandbox's quota; delete some first.";
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", 415, Sandbox,
         "The request body is not application/json.";
+    ProjectNotReady => "PROJECT_NOT_READY", 409, Sandbox,
+        "A draft project needs a contact list, a message and a phone number before it can be tested or scheduled.";
+    ProjectSending => "PROJECT_SENDING", 409, Sandbox,
+        "The project is sending; pause it first.";
+    ProjectCompleted => "PROJECT_COMPLETED", 409, Sandbox,
+        "The project has completed; copy it to send again.";
+    ProjectNotPausable => "PROJECT_NOT_PAUSABLE", 409, Sandbox,
+        "Only scheduled or sending projects can be paused.";
     ListNotReady => "LIST_NOT_READY", 409, Sandbox,
         "The contact list's import has not finished (or failed).";
     AnalysisNotComplete => "ANALYSIS_NOT_COMPLETE", 409, Sandbox,

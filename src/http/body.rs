@@ -78,6 +78,67 @@ impl Body {
         self.map.get(name).is_some_and(|v| !v.is_null())
     }
 
+    /// Whether `name` is present as an explicit `null` (a PATCH clearing a nullable field).
+    pub fn is_null(&self, name: &str) -> bool {
+        self.map.get(name).is_some_and(Value::is_null)
+    }
+
+    /// A nullable string for a PATCH: absent → `None`, `null` → `Some(None)`, a string →
+    /// `Some(Some(..))` (checked like [`Body::string`]).
+    pub fn nullable_string(&mut self, name: &str, max_len: usize) -> Option<Option<String>> {
+        if self.is_null(name) {
+            self.map.remove(name);
+            return Some(None);
+        }
+        self.string(name, false, max_len).map(Some)
+    }
+
+    /// The properties not taken yet (a free-form object such as `merge_values`).
+    pub fn keys(&self) -> Vec<String> {
+        self.map.keys().cloned().collect()
+    }
+
+    /// A string that may be empty or blank (free text the caller's rule checks itself).
+    pub fn string_allow_empty(&mut self, name: &str, max_len: usize) -> Option<String> {
+        match self.take(name, false)? {
+            Value::String(s) if s.chars().count() > max_len => {
+                self.fail(name, format!("must be at most {max_len} characters"));
+                None
+            }
+            Value::String(s) => Some(s),
+            other => {
+                let t = type_name(&other);
+                self.fail(name, format!("must be a string, got {t}"));
+                None
+            }
+        }
+    }
+
+    /// An array of strings (ids), each checked: non-empty, at most `max_len` characters.
+    pub fn strings(&mut self, name: &str, required: bool, max_len: usize) -> Option<Vec<String>> {
+        let items = self.array(name, required)?;
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Value::String(s) if !s.trim().is_empty() && s.chars().count() <= max_len => {
+                    out.push(s)
+                }
+                Value::String(_) => self.fail(
+                    &format!("{name}[{i}]"),
+                    format!("must be 1-{max_len} characters"),
+                ),
+                other => {
+                    let t = type_name(&other);
+                    self.fail(
+                        &format!("{name}[{i}]"),
+                        format!("must be a string, got {t}"),
+                    )
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Takes `name`; a missing required field is an error. `null` counts as missing.
     fn take(&mut self, name: &str, required: bool) -> Option<Value> {
         match self.map.remove(name) {

@@ -40,6 +40,40 @@ pub struct Fixtures {
     pub contact_lists: Vec<ListFixture>,
     #[serde(default)]
     pub media: Vec<MediaFixture>,
+    #[serde(default)]
+    pub projects: Vec<ProjectFixture>,
+}
+
+fn one_number() -> usize {
+    1
+}
+
+/// A project made before the clock start, in any status (surveys are read-only).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFixture {
+    pub org: String,
+    pub name: String,
+    pub status: crate::domain::project::Status,
+    /// A survey project (with seeded questions) instead of a broadcast.
+    #[serde(default)]
+    pub survey: bool,
+    /// `ref` of a campaign of the organization's brands (10dlc).
+    pub campaign: String,
+    /// How many of the campaign's active numbers it sends from.
+    #[serde(default = "one_number")]
+    pub numbers: usize,
+    /// Names of contact lists of the organization's tree.
+    #[serde(default)]
+    pub lists: Vec<String>,
+    /// The broadcast's text (merge tags allowed); required for a broadcast that is not a draft.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Required when paused.
+    #[serde(default)]
+    pub pause_reason: Option<String>,
+    #[serde(default)]
+    pub auto_paused: bool,
 }
 
 fn ready() -> SeedListStatus {
@@ -330,6 +364,7 @@ impl Fixtures {
             base.keys.extend(user.keys);
             base.contact_lists.extend(user.contact_lists);
             base.media.extend(user.media);
+            base.projects.extend(user.projects);
             base
         } else {
             user
@@ -528,6 +563,32 @@ impl Fixtures {
             if l.status == SeedListStatus::Failed && l.failure_reason.is_none() {
                 errors.push(format!(
                     "contact_lists[{i}].failure_reason: required when status is failed"
+                ));
+            }
+        }
+        for (i, p) in self.projects.iter().enumerate() {
+            let at = format!("projects[{i}]");
+            if !orgs.contains_key(p.org.as_str()) {
+                errors.push(format!("{at}.org: unknown organization {:?}", p.org));
+            }
+            if !self.campaigns.iter().any(|c| c.reference == p.campaign) {
+                errors.push(format!("{at}.campaign: unknown campaign {:?}", p.campaign));
+            }
+            for (j, l) in p.lists.iter().enumerate() {
+                if !self.contact_lists.iter().any(|x| &x.name == l) {
+                    errors.push(format!("{at}.lists[{j}]: no contact list named {l:?}"));
+                }
+            }
+            let paused = p.status == crate::domain::project::Status::Paused;
+            if paused != p.pause_reason.is_some() {
+                errors.push(format!(
+                    "{at}.pause_reason: required exactly when the status is paused"
+                ));
+            }
+            let draft = p.status == crate::domain::project::Status::Draft;
+            if !p.survey && !draft && (p.message.is_none() || p.lists.is_empty()) {
+                errors.push(format!(
+                    "{at}: a broadcast past draft needs a message and lists"
                 ));
             }
         }

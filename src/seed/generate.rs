@@ -314,6 +314,14 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
             },
         );
     }
+    super::projects::add(
+        &mut world,
+        fixtures,
+        &org_ids,
+        &campaign_ids,
+        &mut rng,
+        start,
+    );
     world
 }
 

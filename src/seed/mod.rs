@@ -5,6 +5,7 @@
 pub mod fixtures;
 pub mod generate;
 pub mod lists;
+pub mod projects;
 pub mod samples;
 
 pub use fixtures::Fixtures;

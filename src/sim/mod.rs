@@ -8,4 +8,5 @@ pub mod fetch;
 pub mod import;
 pub mod jobs;
 pub mod media;
+pub mod projects;
 pub mod scheduler;

@@ -12,10 +12,14 @@ use crate::domain::ids::{self, Kind};
 use crate::domain::keys::ApiKey;
 use crate::domain::ledger::{round_cents, LedgerEntry};
 use crate::domain::media::MediaFile;
+use crate::domain::project_record::{Project, TestMessage};
 use crate::domain::registry::{
     Brand, Campaign, Organization, PhoneNumber, TollFreeVerification, TrackingDomain,
 };
 use crate::domain::time::Millis;
+
+/// What an audience count depends on.
+pub type AudienceKey = (String, Vec<String>, Vec<String>, usize);
 
 /// One billable use: who pays, who asked, what, how many, for what, when.
 pub struct Charge<'a> {
@@ -50,6 +54,14 @@ pub struct World {
     pub t_mobile_parts: HashMap<(String, NaiveDate), u64>,
     pub contact_lists: BTreeMap<String, ContactList>,
     pub media: BTreeMap<String, MediaFile>,
+    pub projects: BTreeMap<String, Project>,
+    /// Test messages waiting for the send engine, by id.
+    pub test_messages: BTreeMap<String, TestMessage>,
+    /// Audience sizes already counted, by (organization, lists, suppression lists, size of the
+    /// organization's opt-out set). Lists never change after import and opt-outs only grow, so
+    /// the key says when a count is stale; a project's create or PATCH over a million contacts
+    /// then costs a lookup, not a scan.
+    pub audience_cache: parking_lot::Mutex<HashMap<AudienceKey, u64>>,
     /// Opted-out numbers (as `u64`, see `contacts::phone_to_u64`) per organization.
     pub opt_outs: HashMap<String, HashSet<u64>>,
     pub ledger: Vec<LedgerEntry>,
@@ -73,6 +85,9 @@ impl World {
             t_mobile_parts: HashMap::new(),
             contact_lists: BTreeMap::new(),
             media: BTreeMap::new(),
+            projects: BTreeMap::new(),
+            test_messages: BTreeMap::new(),
+            audience_cache: Default::default(),
             opt_outs: HashMap::new(),
             ledger: Vec::new(),
         }

@@ -14,6 +14,7 @@ mod hierarchy;
 mod idempotency;
 mod import_limits;
 mod media;
+mod projects;
 mod rate_limits;
 mod registrations;
 mod registry;

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::examples;
-use crate::access::{Caller, OrgBrandFilter};
+use crate::access::{in_use, Caller, OrgBrandFilter};
 use crate::domain::contacts::{AnalysisStatus, ContactList, ImportStatus, MergeTag};
 use crate::domain::time::{self, Millis};
 use crate::error::{ApiError, ApiResult, Code};
@@ -44,7 +44,8 @@ pub fn configure(r: &mut Routes) {
     r.delete("/contact-lists/{id}", delete_list)
         .op("deleteContactList", "Delete a contact list")
         .path_param("id", "Contact list id", examples::deletable_list_id)
-        .ok::<Deleted>();
+        .ok::<Deleted>()
+        .errors(&[Code::ContactListInUse]);
     analysis::configure(r);
 }
 
@@ -229,8 +230,12 @@ async fn delete_list(
     Query::of(&req, &[]).finish()?;
     let mut world = state.sim.store.write();
     find(&world, &caller, &path)?;
-    // Projects that reference a list will block its deletion with 409 CONTACT_LIST_IN_USE
-    // (through `access::in_use`) once projects exist; until then no list is referenced.
+    in_use(
+        Code::ContactListInUse,
+        "The contact list",
+        "projects",
+        crate::sim::projects::users_of_list(&world, &path),
+    )?;
     let list = world
         .contact_lists
         .remove(path.as_str())

@@ -1,0 +1,502 @@
+//! `POST /projects/{id}/test` (202), `/schedule`, `/unschedule` and `/pause`: each moves the
+//! project through `domain::project::transition`. Test messages are real simulated messages kept
+//! for the send engine; a scheduled project stays `scheduled` until the send engine exists.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use rand::RngExt;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::write::refused;
+use super::{examples, find};
+use crate::access::Caller;
+use crate::domain::contacts::{phone_from_u64, phone_to_u64};
+use crate::domain::ids::{new_id, Kind};
+use crate::domain::message;
+use crate::domain::project::{pause_after, transition, Action, Pause, PauseReason, Status};
+use crate::domain::project_record::{TestMessage, TestStatus};
+use crate::domain::time;
+use crate::domain::wire::{wire_enum, WireEnum};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::http::routes::Routes;
+use crate::http::{ok, respond, Body, Query};
+use crate::sim::projects::{check_org, OrgChecks};
+use crate::state::AppState;
+
+pub fn configure(r: &mut Routes) {
+    r.post("/projects/{id}/test", test_project)
+        .op("testProject", "Send test messages (1-50 recipients)")
+        .describe("A draft cannot be tested. Test messages never count in `metrics`.")
+        .path_param("id", "Project id", examples::testable_project_id)
+        .body::<TestProjectRequest>(examples::test_project_body)
+        .answers::<TestAnswer>(202)
+        .errors(&[
+            Code::ProjectNotReady,
+            Code::SendingPaused,
+            Code::InsufficientBalance,
+        ]);
+    r.post("/projects/{id}/schedule", schedule_project)
+        .op("scheduleProject", "Schedule (or resume) a project")
+        .describe(
+            "scheduled_at needs an explicit offset; now or the past starts at once. \
+             daily_cap_bypass holds until the next schedule call.",
+        )
+        .path_param("id", "Project id", examples::testable_project_id)
+        .body::<ScheduleProjectRequest>(examples::schedule_project_body)
+        .ok::<ScheduleAnswer>()
+        .errors(&[
+            Code::ProjectNotReady,
+            Code::ProjectSending,
+            Code::ProjectCompleted,
+            Code::SendingPaused,
+            Code::InsufficientBalance,
+            Code::ListAnalysisInProgress,
+        ]);
+    r.post("/projects/{id}/unschedule", unschedule_project)
+        .op(
+            "unscheduleProject",
+            "Return a scheduled or paused project to awaiting_test",
+        )
+        .describe("Safe to repeat: the same answer again.")
+        .path_param("id", "Project id", examples::testable_project_id)
+        .ok::<UnscheduleAnswer>()
+        .errors(&[Code::ProjectSending, Code::ProjectCompleted]);
+    r.post("/projects/{id}/pause", pause_project)
+        .op("pauseProject", "Pause a scheduled or sending project")
+        .describe("An already paused project answers 200 with its current pause_reason.")
+        .path_param("id", "Project id", examples::pausable_project_id)
+        .optional_body::<PauseProjectRequest>(examples::pause_project_body)
+        .ok::<PauseAnswer>()
+        .errors(&[Code::ProjectNotPausable, Code::ProjectCompleted]);
+}
+
+/// One test recipient.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TestContact {
+    /// A US/Canada number in E.164, e.g. +15555550100.
+    phone: String,
+    /// Merge-tag values; without them a contact is sampled from the project's lists.
+    merge_values: Option<BTreeMap<String, String>>,
+}
+
+/// `TestProjectRequest`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TestProjectRequest {
+    #[schemars(length(min = 1, max = 50))]
+    test_contacts: Vec<TestContact>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct TestMessageView {
+    test_message_id: String,
+    /// The recipient, masked like +1555****100.
+    sent_to: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct TestAnswer {
+    project_id: String,
+    status: Status,
+    tests_sent: usize,
+    test_messages: Vec<TestMessageView>,
+}
+
+/// `+15555550100` → `+1555****100`.
+fn mask(e164: &str) -> String {
+    let chars: Vec<char> = e164.chars().collect();
+    if chars.len() < 8 {
+        return "****".into();
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+async fn test_project(
+    req: HttpRequest,
+    path: web::Path<String>,
+    bytes: Bytes,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    Query::of(&req, &[]).finish()?;
+    let mut body = Body::parse(&req, &bytes)?;
+    let mut contacts: Vec<(u64, Option<BTreeMap<String, String>>)> = Vec::new();
+    if let Some(items) = body.array("test_contacts", true) {
+        if items.is_empty() || items.len() > 50 {
+            body.reject("test_contacts", "give 1 to 50 test contacts");
+        }
+        for (i, item) in items.into_iter().enumerate() {
+            let Some(mut c) = body.element_object("test_contacts", i, item) else {
+                continue;
+            };
+            let phone = c.string("phone", true, 32);
+            let values = c.object("merge_values", false).map(|mut m| {
+                let mut out = BTreeMap::new();
+                for key in m.keys() {
+                    if let Some(v) = m.string_allow_empty(&key, 1000) {
+                        out.insert(key, v);
+                    }
+                }
+                c.absorb(m);
+                out
+            });
+            match phone.as_deref().map(|p| (p, phone_to_u64(p))) {
+                Some((p, Some(n))) if p.starts_with("+1") && p.len() == 12 => {
+                    contacts.push((n, values))
+                }
+                Some(_) => c.reject(
+                    "phone",
+                    "must be a US/Canada number in E.164, e.g. +15555550100",
+                ),
+                None => {}
+            }
+            body.absorb(c);
+        }
+    }
+    body.finish()?;
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
+    let p = find(&world, &caller, &path)?.clone();
+    transition(p.status, Action::Test).map_err(refused)?;
+    check_org(
+        &world,
+        &p.org_id,
+        now,
+        OrgChecks {
+            onboarding: false,
+            sending_paused: true,
+            balance: true,
+        },
+    )?;
+    let template = message::parse(p.message_text.as_deref().unwrap_or(""));
+    let defaults = world
+        .orgs
+        .get(&p.org_id)
+        .map(|o| o.merge_defaults.clone())
+        .unwrap_or_default();
+    let link = p.link.enabled.then(|| {
+        let domain = p
+            .link
+            .domain_id
+            .as_deref()
+            .and_then(|d| world.tracking_domains.get(d))
+            .map_or("l.example".to_string(), |d| d.domain.clone());
+        message::short_link(&domain, "TeSt01")
+    });
+    let mut views = Vec::new();
+    for (to, values) in contacts {
+        // Without merge values, a contact of the project's lists lends its fields.
+        let values = match values {
+            Some(v) => v,
+            None => sample_contact(&mut world, &p.contact_list_ids),
+        };
+        let text = message::with_footer(
+            &template.render(&values, &defaults, link.as_deref()),
+            p.opt_out_footer_enabled,
+        );
+        let parts = message::segments(&text).parts;
+        let from = if p.phone_number_ids.is_empty() {
+            None
+        } else {
+            let i = world.rng.random_range(0..p.phone_number_ids.len());
+            Some(p.phone_number_ids[i].clone())
+        };
+        let id = new_id(Kind::TestMessage, now, &mut world.rng);
+        world.test_messages.insert(
+            id.clone(),
+            TestMessage {
+                id: id.clone(),
+                project_id: p.id.clone(),
+                org_id: p.org_id.clone(),
+                to,
+                from_number_id: from,
+                text,
+                parts,
+                status: TestStatus::Queued,
+                created_at: now,
+            },
+        );
+        views.push(TestMessageView {
+            test_message_id: id,
+            sent_to: mask(&phone_from_u64(to)),
+        });
+    }
+    let sent = views.len();
+    if let Some(stored) = world.projects.get_mut(&p.id) {
+        stored.test.sent += sent as u64;
+    }
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        TestAnswer {
+            project_id: p.id,
+            status: p.status,
+            tests_sent: sent,
+            test_messages: views,
+        },
+    ))
+}
+
+/// The merge values of a contact drawn from `lists` by the seeded rng (none when they are empty).
+fn sample_contact(world: &mut crate::store::World, lists: &[String]) -> BTreeMap<String, String> {
+    let candidates: Vec<&String> = lists
+        .iter()
+        .filter(|id| {
+            world
+                .contact_lists
+                .get(*id)
+                .is_some_and(|l| !l.contacts.is_empty())
+        })
+        .collect();
+    if candidates.is_empty() {
+        return BTreeMap::new();
+    }
+    let pick = world.rng.random_range(0..candidates.len());
+    let Some(list) = world.contact_lists.get(candidates[pick]) else {
+        return BTreeMap::new();
+    };
+    let row = world.rng.random_range(0..list.contacts.len().max(1));
+    let mut values = BTreeMap::new();
+    for tag in &list.merge_tags {
+        if let Some(col) = list
+            .contacts
+            .headers
+            .iter()
+            .position(|h| *h == tag.csv_column)
+        {
+            values.insert(
+                tag.merge_tag.clone(),
+                list.contacts.field(row, col).to_string(),
+            );
+        }
+    }
+    values.insert("phone".into(), phone_from_u64(list.contacts.phones[row]));
+    values
+}
+
+wire_enum!(
+    /// The six US zones the schedule endpoint accepts.
+    ScheduleTimezone {
+        NewYork => "America/New_York",
+        Chicago => "America/Chicago",
+        Denver => "America/Denver",
+        LosAngeles => "America/Los_Angeles",
+        Anchorage => "America/Anchorage",
+        Honolulu => "Pacific/Honolulu",
+    }
+);
+
+/// `ScheduleProjectRequest`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ScheduleProjectRequest {
+    /// ISO 8601 with an explicit offset, e.g. 2026-11-03T18:00:00-05:00.
+    scheduled_at: String,
+    scheduled_timezone: ScheduleTimezone,
+    /// Run past the brand's T-Mobile daily cap; holds until the next schedule call.
+    daily_cap_bypass: Option<bool>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ScheduleAnswer {
+    project_id: String,
+    status: Status,
+    scheduled_at: String,
+    scheduled_timezone: ScheduleTimezone,
+    /// The persisted setting.
+    daily_cap_bypass: bool,
+}
+
+async fn schedule_project(
+    req: HttpRequest,
+    path: web::Path<String>,
+    bytes: Bytes,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    Query::of(&req, &[]).finish()?;
+    let mut body = Body::parse(&req, &bytes)?;
+    let at_raw = body.string("scheduled_at", true, 64);
+    let zone = body.enumeration::<ScheduleTimezone>("scheduled_timezone", true);
+    let bypass = body.boolean("daily_cap_bypass", false).unwrap_or(false);
+    let at = at_raw
+        .as_deref()
+        .and_then(|raw| match time::parse_rfc3339(raw) {
+            Some(ms) => Some(ms),
+            None => {
+                let fixed = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S")
+                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M"))
+                    .map(|d| format!("{}-05:00", d.format("%Y-%m-%dT%H:%M:%S")))
+                    .unwrap_or_else(|_| "2026-11-03T18:00:00-05:00".to_string());
+                body.reject(
+                    "scheduled_at",
+                    format!("must be an ISO 8601 date-time with an explicit offset, e.g. {fixed}"),
+                );
+                None
+            }
+        });
+    body.finish()?;
+    let (Some(at), Some(zone)) = (at, zone) else {
+        return Err(ApiError::validation("scheduled_at", "is required"));
+    };
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
+    let mut p = find(&world, &caller, &path)?.clone();
+    let to = transition(p.status, Action::Schedule).map_err(refused)?;
+    check_org(
+        &world,
+        &p.org_id,
+        now,
+        OrgChecks {
+            onboarding: false,
+            sending_paused: true,
+            balance: true,
+        },
+    )?;
+    let analyzing: Vec<String> = p
+        .contact_list_ids
+        .iter()
+        .chain(&p.suppression_list_ids)
+        .filter(|id| {
+            world.contact_lists.get(*id).is_some_and(|l| {
+                l.analysis.status == crate::domain::contacts::AnalysisStatus::Processing
+            })
+        })
+        .cloned()
+        .collect();
+    if !analyzing.is_empty() {
+        return Err(ApiError::coded(
+            Code::ListAnalysisInProgress,
+            "a contact list on the project is being analyzed; wait for analysis.status complete",
+        )
+        .with_details(serde_json::json!({ "contact_list_ids": analyzing })));
+    }
+    p.status = to;
+    p.scheduled_at = Some(at);
+    p.scheduled_timezone = Some(zone.as_str().to_string());
+    p.daily_cap_bypass = bypass;
+    p.pause = None;
+    p.unscheduled_at = None;
+    p.updated_at = now;
+    let answer = ScheduleAnswer {
+        project_id: p.id.clone(),
+        status: p.status,
+        scheduled_at: time::format(at),
+        scheduled_timezone: zone,
+        daily_cap_bypass: bypass,
+    };
+    world.projects.insert(p.id.clone(), p);
+    Ok(ok(answer))
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct UnscheduleAnswer {
+    project_id: String,
+    status: Status,
+    unscheduled_at: Option<String>,
+}
+
+async fn unschedule_project(
+    req: HttpRequest,
+    path: web::Path<String>,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    Query::of(&req, &[]).finish()?;
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
+    let mut p = find(&world, &caller, &path)?.clone();
+    let to = transition(p.status, Action::Unschedule).map_err(refused)?;
+    if p.status != to || p.unscheduled_at.is_none() && p.status == Status::AwaitingTest {
+        if p.status != to {
+            p.unscheduled_at = Some(now);
+            p.updated_at = now;
+        }
+        p.status = to;
+        p.scheduled_at = None;
+        p.scheduled_timezone = None;
+        p.pause = None;
+    }
+    let answer = UnscheduleAnswer {
+        project_id: p.id.clone(),
+        status: p.status,
+        unscheduled_at: p.unscheduled_at.map(time::format),
+    };
+    world.projects.insert(p.id.clone(), p);
+    Ok(ok(answer))
+}
+
+/// `/pause {reason?}`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PauseProjectRequest {
+    /// 1-100 characters; omitted means `manual`.
+    #[schemars(length(min = 1, max = 100))]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct PauseAnswer {
+    project_id: String,
+    id: String,
+    status: Status,
+    pause_reason: Option<PauseReason>,
+    auto_paused: bool,
+}
+
+async fn pause_project(
+    req: HttpRequest,
+    path: web::Path<String>,
+    bytes: Bytes,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    Query::of(&req, &[]).finish()?;
+    let mut body = Body::parse(&req, &bytes)?;
+    let raw = body.string_allow_empty("reason", 1000);
+    let reason = match PauseReason::from_caller(raw.as_deref()) {
+        Ok(r) => Some(r),
+        Err(why) => {
+            body.reject("reason", why);
+            None
+        }
+    };
+    body.finish()?;
+    let reason = reason.unwrap_or(PauseReason::Manual);
+    let now = state.sim.clock.now();
+    let mut world = state.sim.store.write();
+    let mut p = find(&world, &caller, &path)?.clone();
+    let to = transition(p.status, Action::Pause).map_err(refused)?;
+    p.pause = pause_after(
+        p.status,
+        to,
+        p.pause.clone(),
+        Pause {
+            reason,
+            auto_paused: false,
+        },
+    );
+    if p.status != to {
+        p.updated_at = now;
+    }
+    p.status = to;
+    let answer = PauseAnswer {
+        project_id: p.id.clone(),
+        id: p.id.clone(),
+        status: p.status,
+        pause_reason: p.pause.as_ref().map(|x| x.reason.clone()),
+        auto_paused: p.pause.as_ref().is_some_and(|x| x.auto_paused),
+    };
+    world.projects.insert(p.id.clone(), p);
+    Ok(ok(answer))
+}

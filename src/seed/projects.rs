@@ -1,0 +1,173 @@
+//! Seeded projects: one in every status, a survey (read-only, with questions) and a paused one
+//! with a reason, made through the same rules as API projects (`sim::projects::blank`, the status
+//! machine's statuses, the audience) so their numbers agree with what the API computes.
+
+use std::collections::{HashMap, HashSet};
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::fixtures::Fixtures;
+use crate::domain::ids::{new_id, Kind};
+use crate::domain::project::{Pause, PauseReason, ProjectType, Status};
+use crate::domain::project_record::{Metrics, SurveyOption, SurveyQuestion};
+use crate::domain::registry::Channel as NumberChannel;
+use crate::domain::time::{Millis, DAY, HOUR};
+use crate::sim::projects::{audience, blank};
+use crate::store::{tree, World};
+
+fn survey_questions(project_id: &str) -> Vec<SurveyQuestion> {
+    let q = |sequence: u32, kind: &str, text: &str, options: Option<Vec<SurveyOption>>| {
+        SurveyQuestion {
+            id: format!("{project_id}_q{sequence}"),
+            sequence,
+            question_type: kind.to_string(),
+            question_text: text.to_string(),
+            message_type: "sms".into(),
+            media_urls: Vec::new(),
+            response_options: options,
+            no_match_sequence: None,
+            is_required: kind == "multiple_choice",
+        }
+    };
+    let option = |value: u32, label: &str| SurveyOption {
+        value,
+        label: label.to_string(),
+        next_sequence: Some(3),
+    };
+    vec![
+        q(
+            1,
+            "intro",
+            "Hi {first_name|there}, a 2-question survey from the field team.",
+            None,
+        ),
+        q(
+            2,
+            "multiple_choice",
+            "Which issue matters most to you? Reply 1 Jobs, 2 Schools, 3 Water",
+            Some(vec![
+                option(1, "Jobs"),
+                option(2, "Schools"),
+                option(3, "Water"),
+            ]),
+        ),
+        q(
+            3,
+            "open_ended",
+            "Anything else you want the campaign to hear?",
+            None,
+        ),
+        q(4, "outro", "Thank you! Reply STOP to opt out.", None),
+    ]
+}
+
+pub fn add(
+    world: &mut World,
+    fixtures: &Fixtures,
+    org_ids: &HashMap<String, String>,
+    campaign_ids: &HashMap<String, String>,
+    rng: &mut ChaCha8Rng,
+    start: Millis,
+) {
+    let mut held: HashSet<String> = HashSet::new();
+    for f in &fixtures.projects {
+        let org_id = org_ids[&f.org].clone();
+        let campaign_id = campaign_ids[&f.campaign].clone();
+        let created_at = start - rng.random_range(3..60) * DAY - rng.random_range(0..DAY);
+        let id = new_id(Kind::Project, created_at, &mut world.rng);
+        let mut p = blank(id.clone(), org_id.clone(), created_at);
+        p.created_via_api = false;
+        p.name = f.name.clone();
+        p.campaign_id = Some(campaign_id.clone());
+        p.brand_id = world
+            .campaigns
+            .get(&campaign_id)
+            .map(|c| c.brand_id.clone());
+        // Numbers of the campaign the org owns or is lent, not already held by another seeded
+        // project that is sending or about to.
+        let active = matches!(
+            f.status,
+            Status::Scheduled | Status::Sending | Status::Paused
+        );
+        p.phone_number_ids = world
+            .phone_numbers
+            .values()
+            .filter(|n| {
+                n.channel == NumberChannel::TenDlc
+                    && n.campaign_id.as_deref() == Some(campaign_id.as_str())
+                    && n.status == "active"
+                    && (n.org_id == org_id || n.shares.iter().any(|s| s.org_id == org_id))
+                    && !held.contains(&n.id)
+            })
+            .take(f.numbers)
+            .map(|n| n.id.clone())
+            .collect();
+        if active {
+            held.extend(p.phone_number_ids.iter().cloned());
+        }
+        p.contact_list_ids = f
+            .lists
+            .iter()
+            .filter_map(|name| {
+                world
+                    .contact_lists
+                    .values()
+                    .find(|l| {
+                        &l.name == name
+                            && (tree::is_within(world, &l.org_id, &org_id)
+                                || tree::ancestors(world, &org_id).contains(&l.org_id.as_str()))
+                    })
+                    .map(|l| l.id.clone())
+            })
+            .collect();
+        if f.survey {
+            p.project_type = ProjectType::Survey;
+            p.message_text = None;
+            p.opt_out_footer_enabled = false;
+            p.ai_survey_analysis_enabled = true;
+            p.questions = Some(survey_questions(&id));
+        } else {
+            p.message_text = f.message.clone();
+        }
+        p.status = f.status;
+        p.updated_at = created_at + rng.random_range(1..48) * HOUR;
+        let reach = audience(world, &org_id, &p.contact_list_ids, &p.suppression_list_ids);
+        match f.status {
+            Status::Scheduled => {
+                p.scheduled_at = Some(start + 2 * DAY + 14 * HOUR);
+                p.scheduled_timezone = Some("America/New_York".into());
+            }
+            Status::Sending | Status::Paused | Status::Completed => {
+                p.scheduled_at = Some(start - rng.random_range(1..3) * DAY);
+                p.scheduled_timezone = Some("America/New_York".into());
+                let done = if f.status == Status::Completed {
+                    reach
+                } else {
+                    reach * rng.random_range(20..80) / 100
+                };
+                let delivered = done * rng.random_range(90..98) / 100;
+                p.metrics = Metrics {
+                    sent: done,
+                    delivered,
+                    undeliverable: done - delivered,
+                    clicks_total: delivered * rng.random_range(3..9) / 100,
+                    clicks_unique: delivered * rng.random_range(2..6) / 100,
+                    replies: delivered * rng.random_range(2..7) / 100,
+                    opt_outs: delivered / 100,
+                };
+                if f.status == Status::Completed {
+                    p.completed_at = p.scheduled_at.map(|s| s + rng.random_range(1..6) * HOUR);
+                }
+            }
+            Status::Draft | Status::AwaitingTest => {}
+        }
+        if let Some(reason) = &f.pause_reason {
+            p.pause = Some(Pause {
+                reason: PauseReason::parse(reason),
+                auto_paused: f.auto_paused,
+            });
+        }
+        world.projects.insert(id, p);
+    }
+}
