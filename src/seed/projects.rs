@@ -152,10 +152,12 @@ pub fn add(
                     delivered,
                     undeliverable: done - delivered,
                     clicks_total: delivered * rng.random_range(3..9) / 100,
-                    clicks_unique: delivered * rng.random_range(2..6) / 100,
+                    clicks_unique: 0,
                     replies: delivered * rng.random_range(2..7) / 100,
                     opt_outs: delivered / 100,
                 };
+                // Unique clickers are at most the clicks.
+                p.metrics.clicks_unique = p.metrics.clicks_total * rng.random_range(50..90) / 100;
                 if f.status == Status::Completed {
                     p.completed_at = p.scheduled_at.map(|s| s + rng.random_range(1..6) * HOUR);
                 }

@@ -504,6 +504,23 @@ pub fn apply(
             Some(m) if m.status != MediaStatus::Ready => {
                 problems.field(&at, format!("the file is {}, not ready", m.status.as_str()))
             }
+            // MMS attachments are brand-scoped (SDK): an email asset, a file of another brand, or a
+            // file of an organization that is neither the project's nor above it is refused.
+            Some(m) if m.usage != crate::domain::media::MediaUsage::Mms => {
+                problems.field(&at, "is an email asset; attach MMS media (usage mms)")
+            }
+            Some(m) if m.brand_id.is_some() && m.brand_id != p.brand_id => {
+                problems.field(&at, "belongs to another brand than the project's")
+            }
+            Some(m)
+                if m.org_id != org
+                    && !tree::ancestors(world, &org).contains(&m.org_id.as_str()) =>
+            {
+                problems.field(
+                    &at,
+                    "belongs to an organization that is not the project's or above it",
+                )
+            }
             Some(_) => {}
         }
     }

@@ -413,3 +413,121 @@ async fn lists_and_media_in_use_cannot_be_deleted_and_seeded_projects_cover_ever
     assert_eq!(t["project_id"], pid);
     assert!(t["carrier_metered"].is_boolean());
 }
+
+#[actix_web::test]
+async fn the_offset_400_suggests_the_zones_own_offset_at_that_date() {
+    let app = spawn_unlimited().await;
+    let projects = app.get("/projects", ROOT).await.data();
+    let id = items(&projects)
+        .iter()
+        .find(|p| p["status"] == "awaiting_test")
+        .and_then(|p| p["id"].as_str())
+        .expect("an awaiting_test project")
+        .to_string();
+    for (at, zone, expected) in [
+        (
+            "2026-11-20T10:00:00",
+            "America/Chicago",
+            "2026-11-20T10:00:00-06:00",
+        ),
+        (
+            "2027-07-06T10:00:00",
+            "America/New_York",
+            "2027-07-06T10:00:00-04:00",
+        ),
+        (
+            "2026-11-20T10:00:00.000",
+            "Pacific/Honolulu",
+            "2026-11-20T10:00:00-10:00",
+        ),
+        (
+            "2026-11-20 10:00:00",
+            "America/Denver",
+            "2026-11-20T10:00:00-07:00",
+        ),
+    ] {
+        let e = app
+            .post(
+                &format!("/projects/{id}/schedule"),
+                ROOT,
+                json!({"scheduled_at": at, "scheduled_timezone": zone}),
+            )
+            .await
+            .expect_error(400, "VALIDATION_ERROR");
+        assert!(e.to_string().contains(expected), "{at} {zone}: {e}");
+    }
+    // Unschedule of a never-scheduled project answers a time, and the same time again.
+    let u1 = app
+        .post(&format!("/projects/{id}/unschedule"), ROOT, json!({}))
+        .await
+        .data();
+    assert!(u1["unscheduled_at"].is_string(), "{u1}");
+    app.advance(60).await;
+    let u2 = app
+        .post(&format!("/projects/{id}/unschedule"), ROOT, json!({}))
+        .await
+        .data();
+    assert_eq!(u1, u2);
+}
+
+#[actix_web::test]
+async fn org_states_refuse_test_schedule_and_copy_of_their_seeded_projects() {
+    let app = spawn_unlimited().await;
+    let first_project = |key: &'static str| {
+        let app = &app;
+        async move {
+            let ps = app.get("/projects", key).await.data();
+            items(&ps)[0]["id"]
+                .as_str()
+                .expect("a seeded project")
+                .to_string()
+        }
+    };
+    let paused = first_project(PAUSED).await;
+    let e = app
+        .post(
+            &format!("/projects/{paused}/test"),
+            PAUSED,
+            json!({"test_contacts": [{"phone": "+15005550000"}]}),
+        )
+        .await
+        .expect_error(409, "SENDING_PAUSED");
+    assert_eq!(e["details"]["scope"], "organization");
+    app.post(
+        &format!("/projects/{paused}/schedule"),
+        PAUSED,
+        json!({"scheduled_at": "2026-11-05T09:00:00-05:00", "scheduled_timezone": "America/New_York"}),
+    )
+    .await
+    .expect_error(409, "SENDING_PAUSED");
+    let onboarding = first_project(ONBOARDING).await;
+    let e = app
+        .post(
+            &format!("/projects/{onboarding}/copy"),
+            ONBOARDING,
+            json!({}),
+        )
+        .await
+        .expect_error(403, "ONBOARDING_INCOMPLETE");
+    assert!(e["details"]["missingSteps"].is_array());
+}
+
+#[actix_web::test]
+async fn mms_media_must_be_mms_files_of_the_projects_brand_or_org() {
+    let app = spawn_unlimited().await;
+    let (org, brand, campaign, number, list) = ingredients(&app, ROOT).await;
+    let media = app.get("/media", ROOT).await.data();
+    let email_asset = items(&media)
+        .iter()
+        .find(|m| m["usage"] == "email_asset")
+        .and_then(|m| m["id"].as_str())
+        .expect("a seeded email asset");
+    let mut b = body(&org, &brand, &campaign, &number, Some(&list));
+    b["protocol"] = json!("mms");
+    b["media_ids"] = json!([email_asset]);
+    let e = app
+        .post("/projects", ROOT, b)
+        .await
+        .expect_error(400, "VALIDATION_ERROR");
+    assert!(e.to_string().contains("media_ids[0]"), "{e}");
+}

@@ -125,6 +125,88 @@ PYTHON_ONLY_ROUTES = [
         },
     },
     {
+        # POST /projects/{id}/pause {reason?}: "``reason`` (1-100 characters) is returned as
+        # ``pause_reason`` on ``get_project``; omitted means ``manual``. An already paused project
+        # returns 200 with its current ``pause_reason``." The answer carries the project and its
+        # status like every other project action (CONTRACT §7).
+        "method": "POST",
+        "path": "/projects/{id}/pause",
+        "operation": "pause_project",
+        "source": "political_comms 0.15.0 docstring of pause_project; CONTRACT §7",
+        "data": {
+            "type": "object",
+            "additionalProperties": {},
+            "required": ["project_id", "status", "pause_reason"],
+            "properties": {
+                "project_id": {"type": "string"},
+                "status": {"const": "paused"},
+                "pause_reason": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+        },
+    },
+    {
+        # GET /projects/{id}/throughput: the Python docstring of get_project_throughput and the
+        # public SDK's TS 0.13.0 `ProjectThroughput` (CONTRACT §7): "`recipients` and
+        # `carrier_coverage` are present only when `carrier_metered` is true"; `t_mobile` and
+        # `att` are an object or null; "used_today / remaining_today are None (not 0) when usage
+        # is temporarily unavailable".
+        "method": "GET",
+        "path": "/projects/{id}/throughput",
+        "operation": "get_project_throughput",
+        "source": "political_comms 0.15.0 docstring of get_project_throughput; TS SDK 0.13.0 ProjectThroughput",
+        "data": {
+            "type": "object",
+            "additionalProperties": {},
+            "required": ["project_id", "carrier_metered", "t_mobile", "att"],
+            "properties": {
+                "project_id": {"type": "string"},
+                "carrier_metered": {"type": "boolean"},
+                "t_mobile": {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "additionalProperties": {},
+                            "required": [
+                                "daily_cap", "used_today", "remaining_today", "estimated_recipients",
+                                "will_pause", "estimated_send_days",
+                            ],
+                            "properties": {
+                                "daily_cap": {"type": ["integer", "null"], "minimum": 0},
+                                "used_today": {"type": ["integer", "null"], "minimum": 0},
+                                "remaining_today": {"type": ["integer", "null"], "minimum": 0},
+                                "estimated_recipients": {"type": "integer", "minimum": 0},
+                                "will_pause": {"type": "boolean"},
+                                "estimated_send_days": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                        {"type": "null"},
+                    ]
+                },
+                "att": {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "additionalProperties": {},
+                            "required": ["tpm", "estimated_recipients", "estimated_minutes"],
+                            "properties": {
+                                "tpm": {"type": "integer", "minimum": 1},
+                                "estimated_recipients": {"type": "integer", "minimum": 0},
+                                "estimated_minutes": {"type": "integer", "minimum": 0},
+                            },
+                        },
+                        {"type": "null"},
+                    ]
+                },
+                "recipients": {"type": "integer", "minimum": 0},
+                "carrier_coverage": {"type": "number", "minimum": 0, "maximum": 1},
+            },
+            # Present exactly when carrier_metered is true.
+            "if": {"properties": {"carrier_metered": {"const": True}}},
+            "then": {"required": ["recipients", "carrier_coverage"]},
+            "else": {"not": {"anyOf": [{"required": ["recipients"]}, {"required": ["carrier_coverage"]}]}},
+        },
+    },
+    {
         # Not JSON: the CSV text itself (the SDK sends `Accept: text/csv` and returns `.text`).
         # Errors (400, 404, 409 ANALYSIS_NOT_COMPLETE) still use the JSON error envelope.
         "method": "GET",
@@ -159,6 +241,13 @@ PYTHON_DOCUMENTED_FIELDS = {
                 },
             },
         },
+    ),
+    # The d.ts ProjectDetail (0.11.1) predates `pause_reason` (TS 0.13.0 declares it
+    # `string | null`, "null when not paused"); CONTRACT §7 documents it from both.
+    ("ProjectDetail", "pause_reason"): (
+        "pause_project",
+        "``reason`` (1-100 characters) is returned as ``pause_reason`` on ``get_project``",
+        {"type": ["string", "null"]},
     ),
     ("ContactListAnalysisResult", "cost_cents"): (
         "analyze_contact_list",

@@ -294,6 +294,28 @@ wire_enum!(
     }
 );
 
+/// `raw` (a date-time without an offset) with the offset `zone` has at that local time, so the
+/// suggestion in the 400 means what the caller meant (the SDK READMEs' own quickstarts omit the
+/// offset). Falls back to New York, and to a sample value when `raw` is not a date-time at all.
+fn fixed_value(raw: &str, zone: Option<ScheduleTimezone>) -> String {
+    use chrono::TimeZone;
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw.trim(), f).ok());
+    let tz: chrono_tz::Tz = zone
+        .and_then(|z| z.as_str().parse().ok())
+        .unwrap_or(chrono_tz::America::New_York);
+    match naive.and_then(|n| tz.from_local_datetime(&n).earliest()) {
+        Some(local) => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        None => "2026-11-03T10:00:00-05:00".to_string(),
+    }
+}
+
 /// `ScheduleProjectRequest`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -333,10 +355,7 @@ async fn schedule_project(
         .and_then(|raw| match time::parse_rfc3339(raw) {
             Some(ms) => Some(ms),
             None => {
-                let fixed = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S")
-                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M"))
-                    .map(|d| format!("{}-05:00", d.format("%Y-%m-%dT%H:%M:%S")))
-                    .unwrap_or_else(|_| "2026-11-03T18:00:00-05:00".to_string());
+                let fixed = fixed_value(raw, zone);
                 body.reject(
                     "scheduled_at",
                     format!("must be an ISO 8601 date-time with an explicit offset, e.g. {fixed}"),
@@ -402,7 +421,7 @@ async fn schedule_project(
 pub struct UnscheduleAnswer {
     project_id: String,
     status: Status,
-    unscheduled_at: Option<String>,
+    unscheduled_at: String,
 }
 
 async fn unschedule_project(
@@ -416,20 +435,20 @@ async fn unschedule_project(
     let mut world = state.sim.store.write();
     let mut p = find(&world, &caller, &path)?.clone();
     let to = transition(p.status, Action::Unschedule).map_err(refused)?;
-    if p.status != to || p.unscheduled_at.is_none() && p.status == Status::AwaitingTest {
-        if p.status != to {
-            p.unscheduled_at = Some(now);
-            p.updated_at = now;
-        }
-        p.status = to;
-        p.scheduled_at = None;
-        p.scheduled_timezone = None;
-        p.pause = None;
+    // The first unschedule that finds the project scheduled (or never unscheduled) records
+    // when; repeating it answers the same.
+    if p.status != to || p.unscheduled_at.is_none() {
+        p.unscheduled_at = Some(now);
+        p.updated_at = now;
     }
+    p.status = to;
+    p.scheduled_at = None;
+    p.scheduled_timezone = None;
+    p.pause = None;
     let answer = UnscheduleAnswer {
         project_id: p.id.clone(),
         status: p.status,
-        unscheduled_at: p.unscheduled_at.map(time::format),
+        unscheduled_at: time::format(p.unscheduled_at.unwrap_or(now)),
     };
     world.projects.insert(p.id.clone(), p);
     Ok(ok(answer))

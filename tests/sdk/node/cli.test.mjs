@@ -9,7 +9,11 @@
 //
 // Covered: `contact-lists list` (table: ID, NAME = list_name, CONTACTS = contact_count, STATUS =
 // status, with the key from --api-key), `contact-lists list --json` (key from
-// POLITICAL_COMMS_API_KEY), and `hierarchy`, whose output shows a known CLI limitation.
+// POLITICAL_COMMS_API_KEY), `hierarchy`, whose output shows a known CLI limitation, and the
+// project commands: `projects create` (prints the created `data.id`), `projects list` (table: ID,
+// NAME, CAMPAIGN, ORG), `projects get <id>` (key/value lines), `projects test <id> --phone ...`
+// (prints `tests_sent`), `projects schedule <id> --send-at --timezone [--daily-cap-bypass]`,
+// `projects unschedule <id>` and `projects copy <id>`.
 
 import { before, after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -22,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   ContractValidator, startSandbox, seededKeys, makeClient, hostedFiles, poll, idPattern,
 } from "./support.mjs";
+import { PROJECT_ID, MESSAGE, findSendable } from "./projectkit.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PRELOAD = pathToFileURL(path.join(HERE, "cli-sandbox.mjs")).href;
@@ -79,7 +84,12 @@ function assertOk(run, what) {
 
 /** The CLI's requests: exactly these production paths, each rewritten to this sandbox. */
 function assertRequests(run, ...paths) {
-  assert.deepEqual(run.requests, paths.map((p) => ({ method: "GET", from: PRODUCTION + p, to: sandbox.baseUrl + p })));
+  assertCalls(run, ...paths.map((p) => ["GET", p]));
+}
+
+/** The CLI's requests: exactly these [method, production path] pairs, each rewritten to this sandbox. */
+function assertCalls(run, ...calls) {
+  assert.deepEqual(run.requests, calls.map(([method, p]) => ({ method, from: PRODUCTION + p, to: sandbox.baseUrl + p })));
 }
 
 /**
@@ -105,8 +115,18 @@ function parseTable(stdout) {
   return { header: names, rows };
 }
 
-/** What the CLI's str() prints for a value: "" for null/undefined. */
-const str = (value) => (value === null || value === undefined ? "" : String(value));
+/** What the CLI's str() prints for a value: "" for null/undefined, JSON for objects and arrays. */
+const str = (value) => {
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+};
+
+/** The CLI's kv(): one `key  value` line per field, keys padded to the longest. */
+function kv(obj) {
+  const entries = Object.entries(obj);
+  const width = Math.max(...entries.map(([key]) => key.length));
+  return entries.map(([key, value]) => `${key.padEnd(width)}  ${str(value)}`).join("\n");
+}
 
 /**
  * The table of `contact-lists list` against the API's answer for the same key, row by row in
@@ -261,5 +281,116 @@ describe("political-comms hierarchy", () => {
     for (const text of [...names, ...descendants.map((n) => n.id)]) {
       assert.ok(!run.stdout.includes(text), `the CLI printed ${JSON.stringify(text)}:\n${run.stdout}`);
     }
+  });
+});
+
+describe("political-comms projects", () => {
+  let sendable;
+  let projectId;
+  const name = "CLI project (node)";
+
+  before(async () => {
+    sendable = await findSendable(api, { numbers: 1 });
+  });
+
+  it("projects create prints the created project's id (data.id) and status", async () => {
+    const s = sendable;
+    const run = await runCli([
+      "projects", "create", "--name", name, "--organization-id", s.org_id, "--protocol", "sms",
+      "--phone-number-id", s.numbers[0], "--contact-list-id", s.list_id, "--body", MESSAGE,
+      "--campaign-id", s.campaign_id, "--brand-id", s.brand_id,
+    ], { apiKey: ROOT_KEY });
+    assertOk(run, "projects create");
+    assertCalls(run, ["POST", "/projects"]);
+    const m = /^Created project (\S+) \(status: (\S+)\)\n$/.exec(run.stdout);
+    assert.ok(m, `unexpected output: ${JSON.stringify(run.stdout)}`);
+    [, projectId] = m;
+    assert.match(projectId, PROJECT_ID, "the CLI printed no id: the create answer lacks `id`");
+    assert.equal(m[2], "awaiting_test");
+    const d = data(await api.getProject(projectId));
+    assert.deepEqual(
+      [d.name, d.organization_id, d.campaign_id, d.brand_id, d.phone_number_ids, d.contact_list_ids, d.message_text, d.status],
+      [name, s.org_id, s.campaign_id, s.brand_id, [s.numbers[0]], [s.list_id], MESSAGE, "awaiting_test"],
+    );
+  });
+
+  it("projects list prints one row per project: ID, NAME, CAMPAIGN, ORG", async () => {
+    const run = await runCli(["projects", "list"], { apiKey: ROOT_KEY });
+    assertOk(run, "projects list");
+    assertRequests(run, "/projects");
+    const answer = data(await api.listProjects());
+    const table = parseTable(run.stdout);
+    assert.deepEqual(table.header, ["ID", "NAME", "CAMPAIGN", "ORG"]);
+    assert.deepEqual(table.rows, answer.map((p) => ({ ID: p.id, NAME: p.name, CAMPAIGN: str(p.campaign_name), ORG: p.org_name })));
+    assert.ok(table.rows.some((r) => r.ID === projectId && r.NAME === name), run.stdout);
+    for (const row of table.rows) {
+      assert.match(row.ID, PROJECT_ID);
+      assert.ok(row.NAME && row.ORG, JSON.stringify(row));
+    }
+  });
+
+  it("projects get <id> prints every field of the project as key/value lines", async () => {
+    const run = await runCli(["projects", "get", projectId], { apiKey: ROOT_KEY });
+    assertOk(run, "projects get");
+    assertRequests(run, `/projects/${projectId}`);
+    const detail = data(await api.getProject(projectId));
+    assert.equal(run.stdout, kv(detail) + "\n");
+    assert.match(run.stdout, new RegExp(`^project_id +${projectId}$`, "m"));
+    assert.match(run.stdout, new RegExp(`^id +${projectId}$`, "m"));
+  });
+
+  it("projects test <id> --phone ... prints the tests_sent count", async () => {
+    const before = data(await api.getProjectStats(projectId)).test;
+    const run = await runCli(["projects", "test", projectId, "--phone", "+15005550000", "--phone", "+15555550100"], { apiKey: ROOT_KEY });
+    assertOk(run, "projects test");
+    assertCalls(run, ["POST", `/projects/${projectId}/test`]);
+    assert.equal(run.stdout, `Queued 2 test message(s) for project ${projectId}.\n`);
+    const json = await runCli(["projects", "test", projectId, "--phone", "+16145550123", "--json"], { apiKey: ROOT_KEY });
+    assertOk(json, "projects test --json");
+    const printed = JSON.parse(json.stdout);
+    assert.equal(printed.success, true);
+    assert.deepEqual([printed.data.project_id, printed.data.status, printed.data.tests_sent], [projectId, "awaiting_test", 1]);
+    assert.deepEqual(printed.data.test_messages.map((t) => t.sent_to), ["+1614****123"]);
+    const after = data(await api.getProjectStats(projectId)).test;
+    const total = (t) => t.sent + t.delivered + t.failed;
+    assert.equal(total(after) - total(before), 3, "three test messages counted in the project's test stats");
+  });
+
+  it("projects schedule <id> --send-at --timezone [--daily-cap-bypass], then unschedule", async () => {
+    let run = await runCli(["projects", "schedule", projectId, "--send-at", "2026-11-20T10:00:00-05:00", "--timezone", "America/New_York"], { apiKey: ROOT_KEY });
+    assertOk(run, "projects schedule");
+    assertCalls(run, ["POST", `/projects/${projectId}/schedule`]);
+    assert.equal(run.stdout, `Scheduled project ${projectId} for 2026-11-20T15:00:00.000Z (America/New_York).\n`);
+    let d = data(await api.getProject(projectId));
+    assert.deepEqual([d.status, d.scheduled_at, d.scheduled_timezone, d.daily_cap_bypass], ["scheduled", "2026-11-20T15:00:00.000Z", "America/New_York", false]);
+
+    run = await runCli(["projects", "schedule", projectId, "--send-at", "2026-11-21T09:00:00-06:00", "--timezone", "America/Chicago", "--daily-cap-bypass"], { apiKey: ROOT_KEY });
+    assertOk(run, "projects schedule --daily-cap-bypass");
+    assert.match(run.stdout, new RegExp(`^Scheduled project ${projectId} for 2026-11-21T15:00:00.000Z \\(America/Chicago\\)\\. Sending will not pause at the brand daily carrier limit`));
+    assert.equal(data(await api.getProject(projectId)).daily_cap_bypass, true);
+
+    // Without an offset: the API's 400 reaches the user as the CLI's error line, exit 1.
+    run = await runCli(["projects", "schedule", projectId, "--send-at", "2026-11-20T10:00:00", "--timezone", "America/New_York"], { apiKey: ROOT_KEY });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /^Error VALIDATION_ERROR \(HTTP 400\): /);
+    assert.equal(data(await api.getProject(projectId)).scheduled_at, "2026-11-21T15:00:00.000Z", "a refused schedule changed it");
+
+    run = await runCli(["projects", "unschedule", projectId], { apiKey: ROOT_KEY });
+    assertOk(run, "projects unschedule");
+    assertCalls(run, ["POST", `/projects/${projectId}/unschedule`]);
+    assert.equal(run.stdout, `Unscheduled project ${projectId} (status: awaiting_test).\n`);
+    d = data(await api.getProject(projectId));
+    assert.deepEqual([d.status, d.scheduled_at], ["awaiting_test", null]);
+  });
+
+  it("projects copy <id> prints the copy's id, versioned name and draft status", async () => {
+    const run = await runCli(["projects", "copy", projectId], { apiKey: ROOT_KEY });
+    assertOk(run, "projects copy");
+    assertCalls(run, ["POST", `/projects/${projectId}/copy`]);
+    const m = new RegExp(`^Copied project ${projectId} to (\\S+) \\(name: (.+), status: draft\\)\\.\\n$`).exec(run.stdout);
+    assert.ok(m, run.stdout);
+    assert.match(m[1], PROJECT_ID);
+    assert.equal(m[2], `${name}_v2`);
+    assert.equal(data(await api.getProject(m[1])).name, `${name}_v2`);
   });
 });

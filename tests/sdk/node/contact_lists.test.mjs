@@ -3,8 +3,8 @@
 // failures, analysis (202 queued, 202 cost 0 while running, 200 complete when nothing is left,
 // 402, 409) and delete. The TS SDK has no download
 // method: the CSV download is fetched raw (through the same validating fetch) to check the
-// magic numbers' line types. Idempotent retries are in idempotency.test.mjs. Not covered yet:
-// 409 CONTACT_LIST_IN_USE (needs projects).
+// magic numbers' line types. Idempotent retries are in idempotency.test.mjs. A list projects
+// use is refused with 409 CONTACT_LIST_IN_USE naming them (CONTRACT §5, §7).
 
 import { before, after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import {
   ContractValidator, startSandbox, seededKeys, makeClient, idPattern, parseTs, expectError,
   hostedFiles, putFile, poll, parseCsv,
 } from "./support.mjs";
+import { findSendable } from "./projectkit.mjs";
 
 const LIST_ID = idPattern("cl");
 const UNKNOWN_LIST = "cl_00000000000000000000000000";
@@ -358,5 +359,29 @@ describe("delete", () => {
     await expectError(api.getContactList(d.list_id), 404, /NOT_FOUND$/);
     assert.ok(!data(await api.listContactLists()).some((l) => l.id === d.list_id));
     await expectError(api.deleteContactList(d.list_id), 404, /NOT_FOUND$/);
+  });
+
+  it("a list projects use is 409 CONTACT_LIST_IN_USE with details.projects [{id, name, status}]", async () => {
+    const s = await findSendable(api);
+    const d = await importReady({
+      source_url: files["contacts-clean.csv"].url, list_name: "SDK in use (node)", phone_column: "phone", organization_id: s.org_id,
+    });
+    assert.equal(d.import.status, "ready");
+    const first = data(await api.createProject(s.body("SDK list user (node)", { contact_list_ids: [d.list_id] })));
+    const second = data(await api.createProject(s.body("SDK list user scheduled (node)", { contact_list_ids: [d.list_id] })));
+    data(await api.scheduleProject(second.id, { scheduled_at: "2026-11-20T10:00:00-05:00", scheduled_timezone: "America/New_York" }));
+    try {
+      const e = await expectError(api.deleteContactList(d.list_id), 409, "CONTACT_LIST_IN_USE");
+      const byId = (a, b) => a.id.localeCompare(b.id);
+      assert.deepEqual([...e.body.details.projects].sort(byId), [
+        { id: first.id, name: "SDK list user (node)", status: "awaiting_test" },
+        { id: second.id, name: "SDK list user scheduled (node)", status: "scheduled" },
+      ].sort(byId));
+      assert.equal(data(await api.getContactList(d.list_id)).import.status, "ready", "a refused delete removed the list");
+    } finally {
+      data(await api.unscheduleProject(second.id));
+    }
+    for (const p of [first, second]) data(await api.updateProject(p.id, { contact_list_ids: [s.list_id] }));
+    assert.deepEqual(data(await api.deleteContactList(d.list_id)), { list_id: d.list_id, name: "SDK in use (node)", deleted: true });
   });
 });

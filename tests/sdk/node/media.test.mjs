@@ -1,7 +1,7 @@
 // Media (CONTRACT §6, idempotency §2) through the TypeScript SDK: reads and filters, imports
 // from hosted samples on the manual clock (the ready `url` serves the same bytes), the
-// documented refusals and failures, delete, and an idempotent import retry. Not covered yet:
-// 409 MEDIA_IN_USE (needs projects).
+// documented refusals and failures, delete, and an idempotent import retry. A file a project
+// attaches is refused with 409 MEDIA_IN_USE naming it (CONTRACT §6, §7).
 
 import { before, after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -9,6 +9,7 @@ import {
   ContractValidator, startSandbox, seededKeys, makeClient, idPattern, parseTs, expectError,
   hostedFiles, putFile, fetchBytes, poll,
 } from "./support.mjs";
+import { findSendable } from "./projectkit.mjs";
 
 const MEDIA_ID = idPattern("med");
 const MB = 1024 * 1024;
@@ -186,6 +187,21 @@ describe("delete and idempotent retries", () => {
     await expectError(api.getMedia(answer.media_id), 404, /NOT_FOUND$/);
     assert.ok(!data(await api.listMedia()).some((m) => m.id === answer.media_id));
     await expectError(api.deleteMedia(answer.media_id), 404, /NOT_FOUND$/);
+  });
+
+  it("a file a project attaches is 409 MEDIA_IN_USE with details.projects [{id, name, status}]", async () => {
+    const s = await findSendable(api);
+    const answer = data(await api.importMedia({
+      source_url: files["rally.jpg"].url, organization_id: s.org_id, brand_id: s.brand_id, name: "SDK in use (node)",
+    }));
+    const ready = (await untilSettled(answer.media_id)).at(-1);
+    assert.equal(ready.status, "ready");
+    const project = data(await api.createProject(s.body("SDK media user (node)", { protocol: "mms", media_ids: [answer.media_id] })));
+    const d = data(await api.getProject(project.id));
+    assert.deepEqual([d.protocol, d.media_ids, d.media_urls], ["mms", [], [ready.url]]);
+    const e = await expectError(api.deleteMedia(answer.media_id), 409, "MEDIA_IN_USE");
+    assert.deepEqual(e.body.details.projects, [{ id: project.id, name: "SDK media user (node)", status: "awaiting_test" }]);
+    assert.equal(data(await api.getMedia(answer.media_id)).status, "ready", "a refused delete removed the file");
   });
 
   it("an importMedia retried with the same idempotencyKey creates one file", async () => {

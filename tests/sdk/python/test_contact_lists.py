@@ -3,8 +3,7 @@ files on the manual clock, every documented import failure, and delete.
 
 Analysis and downloads are in test_contact_list_analysis.py, idempotent retries in
 test_idempotency.py. Every response is also schema-checked by the validating transport.
-Not covered yet: 409 CONTACT_LIST_IN_USE (it needs projects, which the sandbox does not
-have yet).
+A list that projects use is refused with 409 CONTACT_LIST_IN_USE naming them (CONTRACT §5, §7).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import pytest
 from listkit import (
     COUNTERS, LIST_ID, MIXED_COUNTERS, MIXED_PHONE_COLUMN, UNKNOWN_LIST, detail_fields, import_ready, raises, raises_404,
 )
+from projectkit import find_sendable
 from support import parse_ts, poll
 
 SEEDED_MAIN_TREE = ("Franklin County Likely Voters", "Ward 3 Canvass Universe", "Arizona Petition Signers")
@@ -417,3 +417,30 @@ def test_delete_contact_list(api, advance, hosted):
     raises_404(lambda: api.get_contact_list(list_id))
     assert list_id not in ids(data(api.list_contact_lists()))
     raises_404(lambda: api.delete_contact_list(list_id))
+
+
+def test_a_list_projects_use_is_409_naming_them(api, advance, hosted):
+    """DeleteContactListResult: "A list referenced by any project cannot be deleted; the API returns 409
+    CONTACT_LIST_IN_USE with `details.projects` listing the referencing projects ({ id, name, status })"."""
+    s = find_sendable(api)
+    detail = import_ready(api, advance, hosted["contacts-clean.csv"]["url"], "SDK in use (python)", "phone",
+                          organization_id=s.org_id)
+    list_id = detail["list_id"]
+    assert detail["import"]["status"] == "ready", detail["import"]
+    first = data(api.create_project(**s.body("SDK list user (python)", contact_list_ids=[list_id])))
+    second = data(api.create_project(**s.body("SDK list user scheduled (python)", contact_list_ids=[list_id])))
+    data(api.schedule_project(second["id"], "2026-11-20T10:00:00-05:00", "America/New_York"))
+    try:
+        err = raises(lambda: api.delete_contact_list(list_id), 409, "CONTACT_LIST_IN_USE")
+        projects = sorted(err.body["details"]["projects"], key=lambda p: p["id"])
+        assert projects == sorted([
+            {"id": first["id"], "name": "SDK list user (python)", "status": "awaiting_test"},
+            {"id": second["id"], "name": "SDK list user scheduled (python)", "status": "scheduled"},
+        ], key=lambda p: p["id"]), err.body
+        assert data(api.get_contact_list(list_id))["import"]["status"] == "ready", "a refused delete removed the list"
+    finally:
+        data(api.unschedule_project(second["id"]))
+    # Once no project uses it, it can go.
+    for project in (first, second):
+        data(api.update_project(project["id"], contact_list_ids=[s.list_id]))
+    assert data(api.delete_contact_list(list_id)) == {"list_id": list_id, "name": "SDK in use (python)", "deleted": True}

@@ -1,7 +1,7 @@
 """Media (CONTRACT §6) through the Python SDK: reads and filters, imports from hosted samples
 on the manual clock (the ready `url` serves the same bytes), every documented refusal and
 failure, delete, and an idempotent import retry (§2). Every response is schema-checked.
-Not covered yet: 409 MEDIA_IN_USE (it needs projects, which the sandbox does not have yet).
+A file a project attaches is refused with 409 MEDIA_IN_USE naming the project (CONTRACT §6, §7).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from listkit import MEDIA_ID, UNKNOWN_MEDIA, detail_fields, raises, raises_404
+from projectkit import find_sendable
 from support import parse_ts, poll
 
 MB = 1024 * 1024
@@ -269,3 +270,21 @@ def test_an_import_media_retried_with_the_same_key_creates_one_file(api, hosted,
     raises(lambda: api.import_contact_list(hosted["contacts-clean.csv"]["url"], "SDK key of a media import", "phone",
                                            idempotency_key="sdk-py-media-retry"), 422, "IDEMPOTENCY_KEY_REUSED")
     assert len(data(api.list_media())) == before + 1
+
+
+def test_a_media_file_a_project_attaches_is_409_naming_it(api, advance, hosted):
+    """DeleteMediaResult: "A file referenced by any project cannot be deleted; the API returns 409
+    MEDIA_IN_USE with `details.projects` listing the referencing projects ({ id, name, status })"."""
+    s = find_sendable(api)
+    answer = data(api.import_media(hosted["rally.jpg"]["url"], organization_id=s.org_id, brand_id=s.brand_id,
+                                   name="SDK in use (python)"))
+    ready = wait(api, advance, answer["media_id"])[-1]
+    assert ready["status"] == "ready", ready
+    name = "SDK media user (python)"
+    project = data(api.create_project(**s.body(name, protocol="mms", media_ids=[answer["media_id"]])))
+    detail = data(api.get_project(project["id"]))
+    assert detail["protocol"] == "mms" and detail["media_ids"] == [], "media_ids is always an empty array"
+    assert detail["media_urls"] == [ready["url"]], "attached media show in media_urls"
+    err = raises(lambda: api.delete_media(answer["media_id"]), 409, "MEDIA_IN_USE")
+    assert err.body["details"]["projects"] == [{"id": project["id"], "name": name, "status": "awaiting_test"}], err.body
+    assert data(api.get_media(answer["media_id"]))["status"] == "ready", "a refused delete removed the file"
