@@ -2,12 +2,15 @@
 //! and their messaging registrations. Handlers validate into these types; the store holds them.
 
 pub mod contacts;
+pub mod conversation;
+pub mod cursor;
 pub mod ids;
 pub mod keys;
 pub mod ledger;
 pub mod lrn;
 pub mod media;
 pub mod message;
+pub mod outcome;
 pub mod phone;
 pub mod project;
 pub mod project_record;
@@ -15,4 +18,5 @@ pub mod registry;
 pub mod secrets;
 pub mod text;
 pub mod time;
+pub mod window;
 pub mod wire;
