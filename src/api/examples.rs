@@ -297,3 +297,14 @@ pub fn schedule_project_body(ctx: &ExampleContext) -> Option<Value> {
 pub fn pause_project_body(_: &ExampleContext) -> Option<Value> {
     Some(json!({ "reason": "Waiting on final copy approval" }))
 }
+
+/// A seeded conversation of the tree (one the contact has written in).
+pub fn conversation_id(ctx: &ExampleContext) -> Option<Value> {
+    string(
+        ctx.world
+            .conversations
+            .values()
+            .find(|c| in_root_tree(ctx.world, &c.org_id) && c.last_inbound_at.is_some())
+            .map(|c| c.id.as_str()),
+    )
+}

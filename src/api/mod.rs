@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod contact_lists;
+pub mod conversations;
 pub mod email;
 pub mod examples;
 pub mod hierarchy;
@@ -25,5 +26,6 @@ pub fn configure(r: &mut Routes) {
     contact_lists::configure(r);
     media::configure(r);
     projects::configure(r);
+    conversations::configure(r);
     email::configure(r);
 }

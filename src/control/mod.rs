@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod events;
 pub mod files;
+pub mod inbound;
 pub mod keys;
 
 use actix_web::{web, HttpResponse};
@@ -36,6 +37,7 @@ pub fn configure(r: &mut Routes) {
     keys::configure(r);
     files::configure(r);
     events::configure(r);
+    inbound::configure(r);
 }
 
 async fn health() -> HttpResponse {

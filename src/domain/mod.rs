@@ -3,6 +3,7 @@
 
 pub mod contacts;
 pub mod conversation;
+pub mod conversation_record;
 pub mod cursor;
 pub mod ids;
 pub mod keys;

@@ -48,6 +48,8 @@ pub struct Secrets {
     pub file_key: [u8; 32],
     /// Keys the minting of API keys; `None` without a control token (seeded rng alone).
     pub key_prf: Option<[u8; 32]>,
+    /// Signs keyset cursors (derived from the file key, so from the token when there is one).
+    pub cursor_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Secrets {
@@ -59,18 +61,23 @@ impl std::fmt::Debug for Secrets {
 impl Secrets {
     pub fn derive(seed: u64, control_token: Option<&str>) -> Secrets {
         let seed = seed.to_string();
-        match control_token {
-            None => Secrets {
-                file_key: Sha256::digest(format!("pc-sandbox-files:{seed}")).into(),
-                key_prf: None,
-            },
-            Some(token) => Secrets {
-                file_key: hmac(token.as_bytes(), &[b"pc-sandbox-files", seed.as_bytes()]),
-                key_prf: Some(hmac(
+        let (file_key, key_prf): ([u8; 32], Option<[u8; 32]>) = match control_token {
+            None => (
+                Sha256::digest(format!("pc-sandbox-files:{seed}")).into(),
+                None,
+            ),
+            Some(token) => (
+                hmac(token.as_bytes(), &[b"pc-sandbox-files", seed.as_bytes()]),
+                Some(hmac(
                     token.as_bytes(),
                     &[b"pc-sandbox-keys", seed.as_bytes()],
                 )),
-            },
+            ),
+        };
+        Secrets {
+            cursor_key: hmac(&file_key, &[b"pc-sandbox-cursors"]),
+            file_key,
+            key_prf,
         }
     }
 

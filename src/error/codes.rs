@@ -79,6 +79,8 @@ catalogue! {
         "Only draft and awaiting_test projects can be edited.";
     ContactListInUse => "CONTACT_LIST_IN_USE", 409, Documented,
         "Projects use this contact list; details.projects lists them.";
+    ConversationNotFound => "CONVERSATION_NOT_FOUND", 404, Documented,
+        "No conversation with an inbound message and this id in the key's tree.";
     MediaInUse => "MEDIA_IN_USE", 409, Documented,
         "Projects use this media file; details.projects lists them.";
     MethodNotAllowed => "METHOD_NOT_ALLOWED", 405, Sandbox,

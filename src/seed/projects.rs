@@ -8,11 +8,16 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::fixtures::Fixtures;
+use crate::domain::contacts::phone_from_u64;
+use crate::domain::conversation_record::MessageStatus;
 use crate::domain::ids::{new_id, Kind};
+use crate::domain::message;
+use crate::domain::outcome::{self, Final, OutcomeRates};
 use crate::domain::project::{Pause, PauseReason, ProjectType, Status};
 use crate::domain::project_record::{Metrics, SurveyOption, SurveyQuestion};
 use crate::domain::registry::Channel as NumberChannel;
-use crate::domain::time::{Millis, DAY, HOUR};
+use crate::domain::time::{Millis, DAY, HOUR, MINUTE};
+use crate::sim::conversations;
 use crate::sim::projects::{audience, blank};
 use crate::store::{tree, World};
 
@@ -60,6 +65,90 @@ fn survey_questions(project_id: &str) -> Vec<SurveyQuestion> {
         ),
         q(4, "outro", "Thank you! Reply STOP to opt out.", None),
     ]
+}
+
+/// The first `sent` recipients of `p` (list order, opted-out numbers skipped), each sent to at
+/// the project's schedule, spread at 60 per second and over its numbers in turn; their outcomes,
+/// replies included, recorded as threads. Returns the production metrics they add up to.
+fn replay_sends(
+    world: &mut World,
+    p: &crate::domain::project_record::Project,
+    sent: u64,
+) -> Metrics {
+    let rates = OutcomeRates::default();
+    let mut phones = Vec::new();
+    let mut seen = HashSet::new();
+    for id in &p.contact_list_ids {
+        let Some(list) = world.contact_lists.get(id) else {
+            continue;
+        };
+        for (row, &phone) in list.contacts.phones.iter().enumerate() {
+            if phones.len() as u64 >= sent {
+                break;
+            }
+            if !world.is_opted_out(&p.org_id, phone) && seen.insert(phone) {
+                phones.push((phone, list.contacts.line_type(row)));
+            }
+        }
+    }
+    let start = p.scheduled_at.unwrap_or(p.created_at);
+    let text = p.message_text.clone().unwrap_or_default();
+    let mut m = Metrics::default();
+    for (i, (phone, line)) in phones.into_iter().enumerate() {
+        let o = outcome::outcome(world.seed, phone, line, &rates, false);
+        if !o.status.is_sent() {
+            continue;
+        }
+        m.sent += 1;
+        match o.status {
+            Final::Delivered => m.delivered += 1,
+            Final::Failed { .. } => m.undeliverable += 1,
+            _ => {}
+        }
+        if o.click && p.link.enabled {
+            m.clicks_total += 1;
+            m.clicks_unique += 1;
+        }
+        let Some(reply) = o.reply else {
+            continue;
+        };
+        m.replies += 1;
+        if reply.opt_out {
+            m.opt_outs += 1;
+        }
+        if p.phone_number_ids.is_empty() {
+            continue;
+        }
+        let number = p.phone_number_ids[i % p.phone_number_ids.len()].clone();
+        let at = start + (i as Millis) * 1000 / 60;
+        let t = outcome::timing(world.seed, phone, &o);
+        let sent_at = t.sent.map(|d| at + d);
+        let receipt = t.receipt.map(|d| sent_at.unwrap_or(at) + d);
+        let contact = phone_from_u64(phone);
+        let Some(conv) = conversations::thread(world, &number, &contact, Some(&p.id), false, at)
+        else {
+            continue;
+        };
+        conversations::add_outbound(
+            world,
+            &conv,
+            conversations::Outbound {
+                text: &message::with_footer(
+                    &message::parse(&text).render(&message::NoValues, &message::NoValues, None),
+                    p.opt_out_footer_enabled,
+                ),
+                status: MessageStatus::Delivered,
+                sent_at,
+                delivered_at: receipt,
+                error_code: None,
+                at,
+            },
+        );
+        let replied_at = t.reply.map_or(at + MINUTE, |d| receipt.unwrap_or(at) + d);
+        // Seeded history happened before the clock start: its events are not published.
+        let _ = conversations::add_inbound(world, &conv, reply.text, replied_at);
+    }
+    m
 }
 
 pub fn add(
@@ -146,18 +235,9 @@ pub fn add(
                 } else {
                     reach * rng.random_range(20..80) / 100
                 };
-                let delivered = done * rng.random_range(90..98) / 100;
-                p.metrics = Metrics {
-                    sent: done,
-                    delivered,
-                    undeliverable: done - delivered,
-                    clicks_total: delivered * rng.random_range(3..9) / 100,
-                    clicks_unique: 0,
-                    replies: delivered * rng.random_range(2..7) / 100,
-                    opt_outs: delivered / 100,
-                };
-                // Unique clickers are at most the clicks.
-                p.metrics.clicks_unique = p.metrics.clicks_total * rng.random_range(50..90) / 100;
+                // What the sends did follows the outcome rules, so the metrics, the threads
+                // and (later) the send engine agree.
+                p.metrics = replay_sends(world, &p, done);
                 if f.status == Status::Completed {
                     p.completed_at = p.scheduled_at.map(|s| s + rng.random_range(1..6) * HOUR);
                 }

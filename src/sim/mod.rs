@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod clock;
+pub mod conversations;
 pub mod effects;
 pub mod fetch;
 pub mod import;

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rand_chacha::ChaCha8Rng;
 
 use crate::domain::contacts::ContactList;
+use crate::domain::conversation_record::{Conversation, Message};
 use crate::domain::ids::{self, Kind};
 use crate::domain::keys::ApiKey;
 use crate::domain::ledger::{round_cents, LedgerEntry};
@@ -55,6 +56,9 @@ pub struct World {
     pub contact_lists: BTreeMap<String, ContactList>,
     pub media: BTreeMap<String, MediaFile>,
     pub projects: BTreeMap<String, Project>,
+    pub conversations: BTreeMap<String, Conversation>,
+    /// Conversation messages, by id.
+    pub messages: BTreeMap<String, Message>,
     /// Test messages waiting for the send engine, by id.
     pub test_messages: BTreeMap<String, TestMessage>,
     /// Audience sizes already counted, by (organization, lists, suppression lists, size of the
@@ -87,6 +91,8 @@ impl World {
             media: BTreeMap::new(),
             projects: BTreeMap::new(),
             test_messages: BTreeMap::new(),
+            conversations: BTreeMap::new(),
+            messages: BTreeMap::new(),
             audience_cache: Default::default(),
             opt_outs: HashMap::new(),
             ledger: Vec::new(),

@@ -6,6 +6,7 @@ mod helpers;
 mod clock;
 mod contact_lists;
 mod control;
+mod conversations;
 mod determinism;
 mod errors;
 mod fetch_guard;
