@@ -1,5 +1,6 @@
 //! `POST /_sandbox/inbound {from, to, text}`: a contact writes in. The message joins the thread of
-//! (`to`, `from`) — opened if there is none, on the newest project that sends from `to` — a STOP
+//! (`to`, `from`) — opened if there is none, on the newest project that sends from `to` (a number
+//! no project sends from is a 400: every thread belongs to a project) — a STOP
 //! keyword opts the contact out across the organization, and `message.replied` is published.
 
 use actix_web::web::Bytes;
@@ -15,7 +16,12 @@ use crate::sim::effects::Effect;
 use crate::state::AppState;
 
 fn example(ctx: &ExampleContext) -> Option<Value> {
-    let number = ctx.world.phone_numbers.values().next()?;
+    let id = ctx
+        .world
+        .projects
+        .values()
+        .find_map(|p| p.phone_number_ids.first())?;
+    let number = ctx.world.phone_numbers.get(id)?;
     Some(json!({ "from": "+15005550006", "to": number.number, "text": "Yes, count me in!" }))
 }
 
@@ -63,17 +69,24 @@ async fn inject_inbound(
             .ok_or(ApiError::NotFound {
                 resource: "Phone number",
             })?;
+        // A thread belongs to a project ("created by a project send"): the newest project that
+        // sends from the number.
         let project = world
             .projects
             .values()
             .rev()
             .find(|p| p.phone_number_ids.contains(&number))
-            .map(|p| p.id.clone());
-        let conv =
-            conversations::thread(&mut world, &number, &from, project.as_deref(), false, now)
-                .ok_or(ApiError::NotFound {
-                    resource: "Phone number",
-                })?;
+            .map(|p| p.id.clone())
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "to",
+                    "no project sends from this number; an inbound message joins a project's thread",
+                )
+            })?;
+        let conv = conversations::thread(&mut world, &number, &from, Some(&project), false, now)
+            .ok_or(ApiError::NotFound {
+                resource: "Phone number",
+            })?;
         let event = conversations::add_inbound(&mut world, &conv, &text, now);
         let c = &world.conversations[&conv];
         let answer = json!({

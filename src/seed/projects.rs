@@ -92,7 +92,17 @@ fn replay_sends(
         }
     }
     let start = p.scheduled_at.unwrap_or(p.created_at);
-    let text = p.message_text.clone().unwrap_or_default();
+    // A survey's first message is its first question.
+    let text = p
+        .message_text
+        .clone()
+        .or_else(|| {
+            p.questions
+                .as_ref()
+                .and_then(|q| q.first())
+                .map(|q| q.question_text.clone())
+        })
+        .unwrap_or_default();
     let mut m = Metrics::default();
     for (i, (phone, line)) in phones.into_iter().enumerate() {
         let o = outcome::outcome(world.seed, phone, line, &rates, false);

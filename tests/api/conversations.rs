@@ -98,12 +98,22 @@ async fn seeded_threads_page_newest_first_with_cursors_that_cannot_be_forged() {
 #[actix_web::test]
 async fn an_inbound_stop_opts_the_contact_out_and_is_published() {
     let app = spawn_unlimited().await;
-    let numbers = app.get("/phone-numbers?channel=10dlc", ROOT).await.data();
+    // A number a seeded project sends from (every thread belongs to a project).
+    let projects = app.get("/projects", ROOT).await.data();
+    let pid = items(&projects)
+        .iter()
+        .find(|p| p["status"] == "awaiting_test")
+        .and_then(|p| p["id"].as_str())
+        .expect("a seeded project")
+        .to_string();
+    let detail = app.get(&format!("/projects/{pid}"), ROOT).await.data();
+    let number_id = detail["phone_number_ids"][0].as_str().expect("a number");
+    let numbers = app.get("/phone-numbers", ROOT).await.data();
     let number = items(&numbers)
         .iter()
-        .find(|n| n["status"] == "active" && !n["shared"].as_bool().unwrap_or(false))
+        .find(|n| n["id"] == number_id)
         .and_then(|n| n["number"].as_str())
-        .expect("a number")
+        .expect("the number")
         .to_string();
     let r = app
         .control(
@@ -115,6 +125,7 @@ async fn an_inbound_stop_opts_the_contact_out_and_is_published() {
         .data();
     let id = r["conversation_id"].as_str().expect("a thread").to_string();
     assert_eq!(r["opted_out"], false);
+    assert_eq!(r["project_id"], pid.as_str());
     let c = app.get(&format!("/conversations/{id}"), ROOT).await.data();
     assert_eq!(c["status"], "active");
     let stop = app
@@ -149,6 +160,20 @@ async fn an_inbound_stop_opts_the_contact_out_and_is_published() {
     )
     .await
     .expect_error(404, "NOT_FOUND");
+    // A number no project sends from (an unassigned one) has no thread to join: a 400.
+    let unassigned = items(&numbers)
+        .iter()
+        .find(|n| n["owner_type"] == "unassigned" && n["channel"] == "10dlc")
+        .and_then(|n| n["number"].as_str())
+        .expect("an unassigned number")
+        .to_string();
+    app.control(
+        Method::POST,
+        "/inbound",
+        Some(json!({"from": "+16145550123", "to": unassigned, "text": "who is this?"})),
+    )
+    .await
+    .expect_error(400, "VALIDATION_ERROR");
     app.control(Method::POST, "/inbound", Some(json!({"from": "nope"})))
         .await
         .expect_error(400, "VALIDATION_ERROR");
