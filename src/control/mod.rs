@@ -53,6 +53,13 @@ struct Counts {
     toll_free_verifications: usize,
     tracking_domains: usize,
     keys: usize,
+    contact_lists: usize,
+    media: usize,
+    projects: usize,
+    test_messages: usize,
+    conversations: usize,
+    messages: usize,
+    events: usize,
 }
 
 #[derive(Serialize)]
@@ -80,6 +87,13 @@ fn info_of(state: &AppState) -> Info {
             toll_free_verifications: w.toll_free_verifications.len(),
             tracking_domains: w.tracking_domains.len(),
             keys: w.keys.len(),
+            contact_lists: w.contact_lists.len(),
+            media: w.media.len(),
+            projects: w.projects.len(),
+            test_messages: w.test_messages.len(),
+            conversations: w.conversations.len(),
+            messages: w.messages.len(),
+            events: state.sim.events.len(),
         }
     };
     Info {

@@ -109,6 +109,23 @@ async fn reset_returns_to_the_seeded_world() {
     app.advance(600).await;
     let info = app.control(Method::POST, "/reset", None).await.data();
     assert_eq!(info["counts"]["keys"], 9);
+    for what in [
+        "contact_lists",
+        "media",
+        "projects",
+        "conversations",
+        "messages",
+    ] {
+        assert!(
+            info["counts"][what].as_u64().is_some_and(|n| n > 0),
+            "{what}: {}",
+            info["counts"]
+        );
+    }
+    assert_eq!(
+        info["counts"]["events"], 0,
+        "nothing published before the clock start"
+    );
     assert_eq!(
         info["clock"]["now"], "2026-11-03T18:10:00.000Z",
         "the clock keeps its time"
