@@ -3,7 +3,7 @@
 //! estimate, and the org states that refuse a create, test or schedule. Create and PATCH share one
 //! [`apply`], so both report every problem of one body together and cannot drift apart.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::json;
 
@@ -52,6 +52,27 @@ pub struct OrgChecks {
     pub onboarding: bool,
     pub sending_paused: bool,
     pub balance: bool,
+}
+
+impl OrgChecks {
+    /// Creating a project: onboarding and a sending pause refuse it.
+    pub const CREATE: OrgChecks = OrgChecks {
+        onboarding: true,
+        sending_paused: true,
+        balance: false,
+    };
+    /// Copying a project: only onboarding refuses it.
+    pub const COPY: OrgChecks = OrgChecks {
+        onboarding: true,
+        sending_paused: false,
+        balance: false,
+    };
+    /// Test messages and scheduling: a sending pause or an empty balance refuses them.
+    pub const SEND: OrgChecks = OrgChecks {
+        onboarding: false,
+        sending_paused: true,
+        balance: true,
+    };
 }
 
 pub fn check_org(
@@ -192,20 +213,8 @@ pub fn estimate(world: &World, p: &Project) -> (u64, u32, f64) {
     let Some(text) = p.message_text.as_deref().filter(|t| !t.trim().is_empty()) else {
         return (recipients, 0, 0.0);
     };
-    let defaults = world
-        .orgs
-        .get(&p.org_id)
-        .map(|o| o.merge_defaults.clone())
-        .unwrap_or_default();
-    let link = p.link.enabled.then(|| {
-        let domain = p
-            .link
-            .domain_id
-            .as_deref()
-            .and_then(|d| world.tracking_domains.get(d))
-            .map_or("l.example", |d| d.domain.as_str());
-        message::short_link(domain, "AbC123")
-    });
+    let defaults = merge_defaults(world, &p.org_id);
+    let link = short_link_for(world, p, "AbC123");
     let rendered = message::parse(text).render(&message::NoValues, &defaults, link.as_deref());
     let parts = message::segments(&message::with_footer(&rendered, p.opt_out_footer_enabled)).parts;
     let rate = world.orgs.get(&p.org_id).map_or(0.0, |o| match p.protocol {
@@ -214,6 +223,39 @@ pub fn estimate(world: &World, p: &Project) -> (u64, u32, f64) {
     });
     let cost = round_cents(message::estimated_cost_cents(recipients, parts, rate));
     (recipients, parts, cost)
+}
+
+/// The org's merge-field defaults (`{first_name|there}` falls back to these when a value is
+/// missing and the tag gives none).
+pub fn merge_defaults(world: &World, org_id: &str) -> BTreeMap<String, String> {
+    world
+        .orgs
+        .get(org_id)
+        .map(|o| o.merge_defaults.clone())
+        .unwrap_or_default()
+}
+
+/// The short link `{link}` renders to, on the project's tracking domain (or the sandbox's
+/// default one); `None` when link tracking is off.
+pub fn short_link_for(world: &World, p: &Project, code: &str) -> Option<String> {
+    p.link.enabled.then(|| {
+        let domain = p
+            .link
+            .domain_id
+            .as_deref()
+            .and_then(|d| world.tracking_domains.get(d))
+            .map_or("l.example", |d| d.domain.as_str());
+        message::short_link(domain, code)
+    })
+}
+
+/// 409 `LIST_ANALYSIS_IN_PROGRESS` naming the lists still being analyzed.
+pub fn analysis_in_progress(list_ids: Vec<String>) -> ApiError {
+    ApiError::coded(
+        Code::ListAnalysisInProgress,
+        "a contact list on the project is being analyzed; wait for analysis.status complete",
+    )
+    .with_details(json!({ "contact_list_ids": list_ids }))
 }
 
 /// What a project has, as `completeness` reports it.
@@ -267,11 +309,7 @@ impl Problems {
             .with_details(json!({ "phone_number_ids": self.unavailable })));
         }
         if !self.analyzing.is_empty() {
-            return Err(ApiError::coded(
-                Code::ListAnalysisInProgress,
-                "a contact list on the project is being analyzed; wait for analysis.status complete",
-            )
-            .with_details(json!({ "contact_list_ids": self.analyzing })));
+            return Err(analysis_in_progress(self.analyzing));
         }
         Ok(())
     }

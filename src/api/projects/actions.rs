@@ -24,7 +24,9 @@ use crate::domain::wire::{wire_enum, WireEnum};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
 use crate::http::{ok, respond, Body, Query};
-use crate::sim::projects::{check_org, OrgChecks};
+use crate::sim::projects::{
+    analysis_in_progress, check_org, merge_defaults, short_link_for, OrgChecks,
+};
 use crate::state::AppState;
 
 pub fn configure(r: &mut Routes) {
@@ -167,31 +169,10 @@ async fn test_project(
     let mut world = state.sim.store.write();
     let p = find(&world, &caller, &path)?.clone();
     transition(p.status, Action::Test).map_err(refused)?;
-    check_org(
-        &world,
-        &p.org_id,
-        now,
-        OrgChecks {
-            onboarding: false,
-            sending_paused: true,
-            balance: true,
-        },
-    )?;
+    check_org(&world, &p.org_id, now, OrgChecks::SEND)?;
     let template = message::parse(p.message_text.as_deref().unwrap_or(""));
-    let defaults = world
-        .orgs
-        .get(&p.org_id)
-        .map(|o| o.merge_defaults.clone())
-        .unwrap_or_default();
-    let link = p.link.enabled.then(|| {
-        let domain = p
-            .link
-            .domain_id
-            .as_deref()
-            .and_then(|d| world.tracking_domains.get(d))
-            .map_or("l.example".to_string(), |d| d.domain.clone());
-        message::short_link(&domain, "TeSt01")
-    });
+    let defaults = merge_defaults(&world, &p.org_id);
+    let link = short_link_for(&world, &p, "TeSt01");
     let mut views = Vec::new();
     for (to, values) in contacts {
         // Without merge values, a contact of the project's lists lends its fields.
@@ -371,16 +352,7 @@ async fn schedule_project(
     let mut world = state.sim.store.write();
     let mut p = find(&world, &caller, &path)?.clone();
     let to = transition(p.status, Action::Schedule).map_err(refused)?;
-    check_org(
-        &world,
-        &p.org_id,
-        now,
-        OrgChecks {
-            onboarding: false,
-            sending_paused: true,
-            balance: true,
-        },
-    )?;
+    check_org(&world, &p.org_id, now, OrgChecks::SEND)?;
     let analyzing: Vec<String> = p
         .contact_list_ids
         .iter()
@@ -393,11 +365,7 @@ async fn schedule_project(
         .cloned()
         .collect();
     if !analyzing.is_empty() {
-        return Err(ApiError::coded(
-            Code::ListAnalysisInProgress,
-            "a contact list on the project is being analyzed; wait for analysis.status complete",
-        )
-        .with_details(serde_json::json!({ "contact_list_ids": analyzing })));
+        return Err(analysis_in_progress(analyzing));
     }
     p.status = to;
     p.scheduled_at = Some(at);

@@ -238,16 +238,7 @@ async fn create_project(
     let now = state.sim.clock.now();
     let mut world = state.sim.store.write();
     caller.check_org_filter(&world, &org)?;
-    check_org(
-        &world,
-        &org,
-        now,
-        OrgChecks {
-            onboarding: true,
-            sending_paused: true,
-            balance: false,
-        },
-    )?;
+    check_org(&world, &org, now, OrgChecks::CREATE)?;
     let id = new_id(Kind::Project, now, &mut world.rng);
     let mut p = projects::blank(id.clone(), org, now);
     apply(&world, &caller.reach.root, &mut p, draft)?;
@@ -306,16 +297,7 @@ async fn copy_project(
     let now = state.sim.clock.now();
     let mut world = state.sim.store.write();
     let source = find(&world, &caller, &path)?.clone();
-    check_org(
-        &world,
-        &source.org_id,
-        now,
-        OrgChecks {
-            onboarding: true,
-            sending_paused: false,
-            balance: false,
-        },
-    )?;
+    check_org(&world, &source.org_id, now, OrgChecks::COPY)?;
     if source.project_type != ProjectType::Broadcast {
         return Err(ApiError::coded(
             Code::ProjectNotEditable,
