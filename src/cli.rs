@@ -152,6 +152,10 @@ pub struct ServeArgs {
     /// The most all hosted uploads may hold together, in MB (bundled samples do not count).
     #[arg(long, default_value_t = 512)]
     pub hosted_files_quota_mb: u64,
+    /// Messages a send makes per sandbox second, for every project. Without it a project sends
+    /// at its campaign's AT&T TPM (per minute) when the campaign is metered, else 60 per second.
+    #[arg(long)]
+    pub send_rate: Option<f64>,
 }
 
 impl ServeArgs {
@@ -242,7 +246,16 @@ impl ServeArgs {
             max_hosted_file_bytes: self.max_hosted_file_mb * 1024 * 1024,
             hosted_files_quota_bytes: self.hosted_files_quota_mb * 1024 * 1024,
             max_concurrent_imports: self.max_concurrent_imports,
+            send_per_second: self.send_rate,
         };
+        if self
+            .send_rate
+            .is_some_and(|r| !(r.is_finite() && r > 0.0 && r <= 1_000_000.0))
+        {
+            errors.push(
+                "--send-rate: messages per sandbox second, above 0 and at most 1000000".into(),
+            );
+        }
         let fixtures = match &self.fixtures {
             None => Some(Fixtures::default_world()),
             Some(path) => match std::fs::read_to_string(path) {

@@ -2,23 +2,32 @@
 //! `last_inbound_at` first, `updated_since`/`include_test`/`project_id` filters, keyset pages with
 //! signed cursors), `GET /conversations/{id}` (404 `CONVERSATION_NOT_FOUND` for a thread without
 //! an inbound message or outside the tree) and `GET /conversations/{id}/messages` (newest first;
-//! reading never marks a thread read). Replies need the send engine and come with it.
+//! reading never marks a thread read) and `POST /conversations/{id}/messages` (a reply: 202, sent
+//! by the send engine from the thread's number).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::examples;
 use crate::access::Caller;
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+
+use crate::domain::contacts::phone_to_u64;
 use crate::domain::conversation::{
-    parse_include_test, parse_updated_since, status_of, ConversationStatus,
+    parse_include_test, parse_updated_since, reply_text, status_of, ConversationStatus,
 };
 use crate::domain::conversation_record::{Conversation, Direction, Message, MessageStatus};
 use crate::domain::cursor::{self, KeysetPage, Page, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::domain::ids::{new_id, Kind};
+use crate::domain::send::RunKind;
 use crate::domain::time;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
-use crate::http::{ok, Query};
+use crate::http::{ok, respond, Body, Query};
+use crate::sim::projects::{check_org, OrgChecks};
+use crate::sim::{conversations, send};
 use crate::state::AppState;
 use crate::store::World;
 
@@ -52,6 +61,49 @@ pub fn configure(r: &mut Routes) {
         .query::<String>("cursor", "The next_cursor of the previous page.")
         .ok::<KeysetPage<MessageView>>()
         .errors(&[Code::ConversationNotFound]);
+    r.post("/conversations/{id}/messages", reply)
+        .op("replyToConversation", "Reply inside a conversation")
+        .describe(
+            "202: the reply leaves at once from the thread's number (quiet hours do not apply); \
+             its outcome arrives as message.sent / message.delivered / message.failed. SMS only; \
+             text 1-1600 characters, normalized to GSM (curly quotes, dashes, ellipsis).",
+        )
+        .path_param("id", "Conversation id", examples::conversation_id)
+        .body::<ReplyRequest>(examples::reply_body)
+        .answers::<ReplyAnswer>(202)
+        .errors(&[
+            Code::ConversationNotFound,
+            Code::ContactOptedOut,
+            Code::ConversationNotSendable,
+            Code::ProjectDeleted,
+            Code::PhoneNumberUnavailable,
+            Code::SendingPaused,
+            Code::InsufficientBalance,
+            Code::SendEnqueueFailed,
+        ]);
+}
+
+/// `ReplyToConversationRequest`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ReplyRequest {
+    /// 1-1600 characters.
+    #[schemars(length(min = 1, max = 1600))]
+    text: String,
+}
+
+/// `ReplyToConversationResult`.
+#[derive(Serialize, JsonSchema)]
+pub struct ReplyAnswer {
+    message_id: String,
+    conversation_id: String,
+    project_id: Option<String>,
+    from: String,
+    to: String,
+    /// As sent: normalized to GSM.
+    text: String,
+    created_at: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -268,4 +320,114 @@ async fn list_messages(
     .map(message_view)
     .signed(&state.secrets.cursor_key, &fingerprint);
     Ok(ok(page))
+}
+
+/// `POST /conversations/{id}/messages`: every refusal comes before anything is queued or charged.
+async fn reply(
+    req: HttpRequest,
+    path: web::Path<String>,
+    bytes: Bytes,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    Query::of(&req, &[]).finish()?;
+    let mut body = Body::parse(&req, &bytes)?;
+    let raw = body.string_allow_empty("text", 20_000);
+    let text = match raw.as_deref().map(reply_text) {
+        Some(Ok(t)) => Some(t),
+        Some(Err(why)) => {
+            body.reject("text", why);
+            None
+        }
+        None => {
+            body.reject("text", "is required");
+            None
+        }
+    };
+    body.finish()?;
+    let text = text.ok_or_else(|| ApiError::validation("text", "is required"))?;
+    let now = state.sim.clock.now();
+    let (c, project_id, id) = {
+        let mut world = state.sim.store.write();
+        let c = find(&world, &caller, &path)?.clone();
+        let phone = phone_to_u64(&c.to).unwrap_or(0);
+        if c.opted_out || world.is_opted_out(&c.org_id, phone) {
+            return Err(ApiError::coded(
+                Code::ContactOptedOut,
+                "The contact opted out; the organization may not text them",
+            ));
+        }
+        let Some(project_id) = c.project_id.clone().filter(|_| !c.is_test) else {
+            return Err(ApiError::coded(
+                Code::ConversationNotSendable,
+                "This thread cannot take a reply: it holds test messages or no project sends on it",
+            ));
+        };
+        if !world.projects.contains_key(&project_id) {
+            return Err(ApiError::coded(
+                Code::ProjectDeleted,
+                "The project this conversation belongs to no longer exists",
+            ));
+        }
+        let usable = world
+            .phone_numbers
+            .get(&c.phone_number_id)
+            .is_some_and(|n| n.status == "active");
+        if !usable {
+            return Err(ApiError::coded(
+                Code::PhoneNumberUnavailable,
+                "The thread's number has been released; the reply cannot be sent from it",
+            )
+            .with_details(serde_json::json!({ "phone_number_id": c.phone_number_id })));
+        }
+        check_org(&world, &c.org_id, now, OrgChecks::SEND)?;
+        let id = new_id(Kind::Message, now, &mut world.rng);
+        send::start_single(
+            &mut world,
+            RunKind::Reply,
+            false,
+            Some(&project_id),
+            &c.org_id,
+            &caller.org_id,
+            vec![(c.phone_number_id.clone(), c.from.clone())],
+            None,
+            vec![send::Single {
+                id: id.clone(),
+                phone,
+                text: text.clone(),
+                pin: 0,
+                conversation_id: Some(c.id.clone()),
+            }],
+            now,
+        );
+        conversations::add_outbound(
+            &mut world,
+            &c.id,
+            conversations::Outbound {
+                id: id.clone(),
+                text: &text,
+                status: MessageStatus::Queued,
+                sent_at: None,
+                delivered_at: None,
+                error_code: None,
+                at: now,
+            },
+        );
+        state.sim.wake_engine(&mut world);
+        (c, project_id, id)
+    };
+    // The reply leaves at once.
+    state.sim.run_due().await;
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        ReplyAnswer {
+            message_id: id,
+            conversation_id: c.id,
+            project_id: Some(project_id),
+            from: c.from,
+            to: c.to,
+            text,
+            created_at: time::format(now),
+        },
+    ))
 }

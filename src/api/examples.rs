@@ -308,3 +308,7 @@ pub fn conversation_id(ctx: &ExampleContext) -> Option<Value> {
             .map(|c| c.id.as_str()),
     )
 }
+
+pub fn reply_body(_: &ExampleContext) -> Option<Value> {
+    Some(json!({ "text": "Thanks for writing back \u{2014} polls open at 7am!" }))
+}

@@ -8,10 +8,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::ledger::Event;
+use crate::domain::send;
 use crate::domain::time;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
 use crate::http::{ok, Query};
+use crate::sim::events;
 use crate::state::AppState;
 
 pub fn configure(r: &mut Routes) {
@@ -51,13 +53,30 @@ async fn list_events(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
     let after = q.string("after");
     let limit = q.integer("limit", 1, 1000).unwrap_or(100);
     q.finish()?;
-    let events = state
+    let world = state.sim.store.read();
+    let from = match after.as_deref() {
+        None => 0,
+        Some(id) => {
+            // An id names an entry when it decodes to a position that renders back to it.
+            let seq = send::event_seq(world.seed, id)
+                .filter(|seq| {
+                    state
+                        .sim
+                        .events
+                        .get(*seq)
+                        .is_some_and(|e| events::render(&world, *seq, &e).id == id)
+                })
+                .ok_or(ApiError::NotFound { resource: "Event" })?;
+            seq as usize + 1
+        }
+    };
+    let bodies: Vec<EventBody> = state
         .sim
         .events
-        .after(after.as_deref(), limit as usize)
-        .ok_or(ApiError::NotFound { resource: "Event" })?;
-    Ok(ok(events
+        .slice(from, limit as usize)
         .into_iter()
-        .map(EventBody::from)
-        .collect::<Vec<_>>()))
+        .map(|(seq, e)| EventBody::from(events::render(&world, seq, &e)))
+        .collect();
+    drop(world);
+    Ok(ok(bodies))
 }

@@ -7,6 +7,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::domain::contacts::phone_to_u64;
 use crate::domain::phone::normalize_us;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::{ExampleContext, Routes};
@@ -83,10 +84,23 @@ async fn inject_inbound(
                     "no project sends from this number; an inbound message joins a project's thread",
                 )
             })?;
-        let conv = conversations::thread(&mut world, &number, &from, Some(&project), false, now)
-            .ok_or(ApiError::NotFound {
-                resource: "Phone number",
-            })?;
+        let org = world.projects.get(&project).map(|p| p.org_id.clone());
+        let phone =
+            phone_to_u64(&from).ok_or(ApiError::validation("from", "must be a US phone number"))?;
+        let conv = conversations::thread(
+            &mut world,
+            conversations::Party {
+                number_id: &number,
+                phone,
+                org_id: org.as_deref(),
+                project_id: Some(&project),
+                is_test: false,
+            },
+            now,
+        )
+        .ok_or(ApiError::NotFound {
+            resource: "Phone number",
+        })?;
         let event = conversations::add_inbound(&mut world, &conv, &text, now);
         let c = &world.conversations[&conv];
         let answer = json!({

@@ -1,6 +1,7 @@
 //! The control plane under `/_sandbox`: no API key, never rate limited, same envelopes as /v1.
 //! It is how tests, scenarios and people steer the sandbox: the clock, keys, reset, inspection.
 
+pub mod clicks;
 pub mod clock;
 pub mod events;
 pub mod files;
@@ -38,6 +39,7 @@ pub fn configure(r: &mut Routes) {
     files::configure(r);
     events::configure(r);
     inbound::configure(r);
+    clicks::configure(r);
 }
 
 async fn health() -> HttpResponse {
@@ -56,7 +58,14 @@ struct Counts {
     contact_lists: usize,
     media: usize,
     projects: usize,
+    /// Runs of the send engine (broadcasts, test calls, replies).
+    sends: usize,
+    /// Messages that have left, all runs together.
+    messages_attempted: u64,
+    /// Test messages created.
     test_messages: usize,
+    /// Message steps (receipts, replies, clicks) still to happen.
+    steps_pending: usize,
     conversations: usize,
     messages: usize,
     events: usize,
@@ -90,7 +99,16 @@ fn info_of(state: &AppState) -> Info {
             contact_lists: w.contact_lists.len(),
             media: w.media.len(),
             projects: w.projects.len(),
-            test_messages: w.test_messages.len(),
+            sends: w.engine.runs.len(),
+            messages_attempted: w.engine.attempted,
+            test_messages: w
+                .engine
+                .runs
+                .iter()
+                .filter(|r| r.kind == crate::domain::send::RunKind::Test)
+                .map(|r| r.recipients.len())
+                .sum(),
+            steps_pending: w.engine.steps_pending(),
             conversations: w.conversations.len(),
             messages: w.messages.len(),
             events: state.sim.events.len(),

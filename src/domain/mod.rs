@@ -17,6 +17,7 @@ pub mod project;
 pub mod project_record;
 pub mod registry;
 pub mod secrets;
+pub mod send;
 pub mod text;
 pub mod time;
 pub mod window;

@@ -110,27 +110,3 @@ pub struct Project {
 }
 
 super::registry::owned!(Project);
-
-/// Where a test message is: queued until the send engine delivers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TestStatus {
-    Queued,
-}
-
-/// A simulated test message (`is_test`), kept for the send engine to deliver.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TestMessage {
-    pub id: String,
-    pub project_id: String,
-    pub org_id: String,
-    /// The recipient, as `phone_to_u64`.
-    pub to: u64,
-    /// The sending number's id.
-    pub from_number_id: Option<String>,
-    /// The rendered text, footer included.
-    pub text: String,
-    pub parts: u32,
-    pub status: TestStatus,
-    pub created_at: Millis,
-}

@@ -81,6 +81,14 @@ catalogue! {
         "Projects use this contact list; details.projects lists them.";
     ConversationNotFound => "CONVERSATION_NOT_FOUND", 404, Documented,
         "No conversation with an inbound message and this id in the key's tree.";
+    ContactOptedOut => "CONTACT_OPTED_OUT", 409, Documented,
+        "The contact of this conversation opted out; the organization may not text them.";
+    ConversationNotSendable => "CONVERSATION_NOT_SENDABLE", 409, Documented,
+        "This thread cannot take a reply (in the sandbox: a thread of test messages, or one no project sends on).";
+    ProjectDeleted => "PROJECT_DELETED", 409, Documented,
+        "The project this conversation belongs to no longer exists.";
+    SendEnqueueFailed => "SEND_ENQUEUE_FAILED", 503, Documented,
+        "The message could not be queued; nothing was sent or charged, so retrying the same call is safe (in the sandbox, only under a fault).";
     MediaInUse => "MEDIA_IN_USE", 409, Documented,
         "Projects use this media file; details.projects lists them.";
     MethodNotAllowed => "METHOD_NOT_ALLOWED", 405, Sandbox,

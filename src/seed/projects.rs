@@ -8,7 +8,6 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::fixtures::Fixtures;
-use crate::domain::contacts::phone_from_u64;
 use crate::domain::conversation_record::MessageStatus;
 use crate::domain::ids::{new_id, Kind};
 use crate::domain::message;
@@ -74,7 +73,7 @@ fn replay_sends(
     world: &mut World,
     p: &crate::domain::project_record::Project,
     sent: u64,
-) -> Metrics {
+) -> (Metrics, HashSet<u64>) {
     let rates = OutcomeRates::default();
     let mut phones = Vec::new();
     let mut seen = HashSet::new();
@@ -86,7 +85,12 @@ fn replay_sends(
             if phones.len() as u64 >= sent {
                 break;
             }
-            if !world.is_opted_out(&p.org_id, phone) && seen.insert(phone) {
+            // Magic numbers are the user's to try: seeded history leaves them alone, so +15005550005
+            // still replies STOP (and is not already opted out) in every org's first send.
+            if crate::domain::lrn::magic(phone).is_none()
+                && !world.is_opted_out(&p.org_id, phone)
+                && seen.insert(phone)
+            {
                 phones.push((phone, list.contacts.line_type(row)));
             }
         }
@@ -104,6 +108,7 @@ fn replay_sends(
         })
         .unwrap_or_default();
     let mut m = Metrics::default();
+    let reached: HashSet<u64> = phones.iter().map(|(p, _)| *p).collect();
     for (i, (phone, line)) in phones.into_iter().enumerate() {
         let o = outcome::outcome(world.seed, phone, line, &rates, false);
         if !o.status.is_sent() {
@@ -134,15 +139,25 @@ fn replay_sends(
         let t = outcome::timing(world.seed, phone, &o);
         let sent_at = t.sent.map(|d| at + d);
         let receipt = t.receipt.map(|d| sent_at.unwrap_or(at) + d);
-        let contact = phone_from_u64(phone);
-        let Some(conv) = conversations::thread(world, &number, &contact, Some(&p.id), false, at)
-        else {
+        let Some(conv) = conversations::thread(
+            world,
+            conversations::Party {
+                number_id: &number,
+                phone,
+                org_id: Some(&p.org_id),
+                project_id: Some(&p.id),
+                is_test: false,
+            },
+            at,
+        ) else {
             continue;
         };
+        let id = new_id(Kind::Message, at, &mut world.rng);
         conversations::add_outbound(
             world,
             &conv,
             conversations::Outbound {
+                id,
                 text: &message::with_footer(
                     &message::parse(&text).render(&message::NoValues, &message::NoValues, None),
                     p.opt_out_footer_enabled,
@@ -158,7 +173,7 @@ fn replay_sends(
         // Seeded history happened before the clock start: its events are not published.
         let _ = conversations::add_inbound(world, &conv, reply.text, replied_at);
     }
-    m
+    (m, reached)
 }
 
 pub fn add(
@@ -232,6 +247,7 @@ pub fn add(
         p.status = f.status;
         p.updated_at = created_at + rng.random_range(1..48) * HOUR;
         let reach = audience(world, &org_id, &p.contact_list_ids, &p.suppression_list_ids);
+        let mut reached = HashSet::new();
         match f.status {
             Status::Scheduled => {
                 p.scheduled_at = Some(start + 2 * DAY + 14 * HOUR);
@@ -247,7 +263,9 @@ pub fn add(
                 };
                 // What the sends did follows the outcome rules, so the metrics, the threads
                 // and (later) the send engine agree.
-                p.metrics = replay_sends(world, &p, done);
+                let (metrics, sent_to) = replay_sends(world, &p, done);
+                p.metrics = metrics;
+                reached = sent_to;
                 if f.status == Status::Completed {
                     p.completed_at = p.scheduled_at.map(|s| s + rng.random_range(1..6) * HOUR);
                 }
@@ -260,6 +278,17 @@ pub fn add(
                 auto_paused: f.auto_paused,
             });
         }
-        world.projects.insert(id, p);
+        let from = match p.status {
+            Status::Scheduled => p.scheduled_at.unwrap_or(start),
+            _ => start,
+        };
+        let adopt = matches!(
+            p.status,
+            Status::Scheduled | Status::Sending | Status::Paused
+        );
+        world.projects.insert(id.clone(), p);
+        if adopt {
+            crate::sim::send::adopt(world, &id, &reached, from, start);
+        }
     }
 }

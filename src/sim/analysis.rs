@@ -9,8 +9,7 @@ use serde_json::json;
 
 use super::jobs::Job;
 use crate::domain::contacts::{AnalysisStatus, ContactList, ImportStatus, LineType};
-use crate::domain::ids::{new_id, Kind};
-use crate::domain::ledger::{round_cents, Event};
+use crate::domain::ledger::{round_cents, Logged};
 use crate::domain::lrn;
 use crate::domain::time::Millis;
 use crate::domain::wire::WireEnum;
@@ -197,14 +196,9 @@ pub fn complete_list(list: &mut ContactList, seed: u64, at: Millis) -> Option<se
 }
 
 /// Completes the run of `list_id` at `at`: the event to publish, if a run was going.
-pub fn complete(world: &mut World, list_id: &str, at: Millis) -> Option<Event> {
+pub fn complete(world: &mut World, list_id: &str, at: Millis) -> Option<Logged> {
     let seed = world.seed;
     let list = world.contact_lists.get_mut(list_id)?;
     let data = complete_list(list, seed, at)?;
-    Some(Event {
-        id: new_id(Kind::Event, at, &mut world.rng),
-        event_type: "contact_list.analyzed".into(),
-        created_at: at,
-        data,
-    })
+    Some(Logged::full("contact_list.analyzed", at, data))
 }

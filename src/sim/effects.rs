@@ -4,7 +4,7 @@
 //! returned, and `/_sandbox/clock/advance` answers only once they are done. Webhook deliveries
 //! join this list as attempts to make.
 
-use crate::domain::ledger::Event;
+use crate::domain::ledger::Logged;
 use crate::domain::time::Millis;
 
 use super::jobs::Job;
@@ -12,7 +12,7 @@ use super::jobs::Job;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Append an event to the event log (and, with webhooks, deliver it to subscribers).
-    Publish(Event),
+    Publish(Logged),
     /// Schedule a further job.
     Schedule { at: Millis, job: Job },
     /// Forget rate-limit windows and idempotent answers that ended before this time.

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::effects::Effect;
-use super::{analysis, import, media};
+use super::{analysis, import, media, send};
 use crate::domain::time::{Millis, HOUR};
 use crate::store::World;
 
@@ -26,6 +26,8 @@ pub enum Job {
     AnalysisComplete { list_id: String },
     /// A media file has been optimized: it is ready and its URL serves it.
     MediaReady { media_id: String },
+    /// The send engine: starts, attempts and message steps that fell due (`sim::send`).
+    SendTick,
 }
 
 /// When a recurring job due at `at` runs next, given that the clock reads `now`: one period
@@ -67,5 +69,6 @@ pub fn run(world: &mut World, job: &Job, at: Millis, now: Millis) -> Vec<Effect>
             }
             Vec::new()
         }
+        Job::SendTick => send::tick(world, at, now),
     }
 }

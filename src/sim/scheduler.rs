@@ -47,7 +47,8 @@ impl<J: Clone> Scheduler<J> {
         q.jobs.insert(seq, job);
     }
 
-    fn pop_due(&self, now: Millis) -> Option<(Millis, J)> {
+    /// The earliest job due at or before `now`, taken off the queue.
+    pub fn pop_due(&self, now: Millis) -> Option<(Millis, J)> {
         let mut q = self.queue.lock();
         let Reverse((due, seq)) = *q.heap.peek()?;
         if due > now {

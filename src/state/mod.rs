@@ -39,6 +39,8 @@ pub struct SimSettings {
     pub hosted_files_quota_bytes: u64,
     /// Imports (lists and media) fetched and parsed at once; more wait for a slot.
     pub max_concurrent_imports: usize,
+    /// Messages per sandbox second for every send (`None`: the campaign's TPM, else 60/s).
+    pub send_per_second: Option<f64>,
 }
 
 impl Default for SimSettings {
@@ -54,6 +56,7 @@ impl Default for SimSettings {
             max_hosted_file_bytes: 256 * 1024 * 1024,
             hosted_files_quota_bytes: 512 * 1024 * 1024,
             max_concurrent_imports: 4,
+            send_per_second: None,
         }
     }
 }
@@ -102,6 +105,10 @@ impl AppState {
             settings.clock_start,
             clock,
         );
+        sim.configure_sends(crate::domain::send::SendSettings {
+            per_second: settings.sim.send_per_second,
+            ..Default::default()
+        });
         let secrets = Secrets::derive(settings.seed, settings.control_token.as_deref());
         let imports = tokio::sync::Semaphore::new(settings.sim.max_concurrent_imports.max(1));
         AppState {

@@ -11,6 +11,7 @@
 
 use tokio::sync::Mutex as AsyncMutex;
 
+use crate::domain::send::SendSettings;
 use crate::domain::time::{Millis, HOUR};
 use crate::seed::{self, Fixtures};
 use crate::sim::clock::{Clock, ClockError};
@@ -44,6 +45,8 @@ pub struct Simulation {
     pub events: EventLog,
     /// Serializes running due jobs and performing their effects.
     running: AsyncMutex<()>,
+    /// The send engine's settings, applied again to the world a reset regenerates.
+    sends: parking_lot::Mutex<SendSettings>,
 }
 
 impl Simulation {
@@ -64,16 +67,35 @@ impl Simulation {
             responses: ResponseCache::default(),
             events: EventLog::default(),
             running: AsyncMutex::new(()),
+            sends: Default::default(),
         };
         sim.prepare_world();
         sim
     }
 
-    /// What a freshly generated world needs around it: the hourly housekeeping job, and the bytes
+    /// Sets the send engine's settings (rate, outcome rates) now and after every reset.
+    pub fn configure_sends(&self, settings: SendSettings) {
+        *self.sends.lock() = settings;
+        self.store.write().engine.settings = settings;
+    }
+
+    /// What a freshly generated world needs around it: the hourly housekeeping job, the engine's
+    /// settings and its first tick (seeded projects that are scheduled or sending), and the bytes
     /// of seeded media (made from the bundled samples).
     fn prepare_world(&self) {
         self.scheduler
             .schedule(self.clock.now() + HOUR, Job::Housekeeping);
+        {
+            let mut world = self.store.write();
+            let settings = *self.sends.lock();
+            world.engine.settings = settings;
+            if let Some(per_second) = settings.per_second {
+                for run in &mut world.engine.runs {
+                    run.per_minute = per_second * 60.0;
+                }
+            }
+            self.wake_engine(&mut world);
+        }
         let world = self.store.read();
         for m in world.media.values() {
             if let Some(bytes) = m.seed_sample.as_deref().and_then(|s| self.files.get(s)) {
@@ -82,39 +104,30 @@ impl Simulation {
         }
     }
 
-    /// Runs every job due by the clock's time and performs their effects. Returns how many jobs
-    /// ran.
+    /// Runs every job due by the clock's time, one at a time: each under the world's write lock,
+    /// then its effects performed (follow-ups scheduled, events appended) before the next one, so
+    /// the lock is held only for one job and events are out as soon as their job ran. Returns how
+    /// many jobs ran.
     pub async fn run_due(&self) -> usize {
         let _running = self.running.lock().await;
         let now = self.clock.now();
         let mut ran = 0;
-        let mut effects = Vec::new();
-        // Jobs scheduled by effects may already be due: run until nothing due is left.
-        loop {
-            let batch = self.scheduler.run_due(now, |job, at| {
+        while let Some((at, job)) = self.scheduler.pop_due(now) {
+            let effects = {
                 let mut world = self.store.write();
-                effects.extend(jobs::run(&mut world, &job, at, now));
-            });
-            if batch == 0 {
-                break;
-            }
-            ran += batch;
-            self.schedule_follow_ups(&mut effects);
+                jobs::run(&mut world, &job, at, now)
+            };
+            ran += 1;
+            self.perform(effects).await;
         }
-        self.perform(effects).await;
         ran
     }
 
-    /// Takes the `Schedule` effects out of `effects` and schedules them now, so a follow-up that
-    /// is already due runs in the same call.
-    fn schedule_follow_ups(&self, effects: &mut Vec<Effect>) {
-        effects.retain(|e| match e {
-            Effect::Schedule { at, job } => {
-                self.scheduler.schedule(*at, job.clone());
-                false
-            }
-            _ => true,
-        });
+    /// Schedules the engine's next tick when a request gave it something to do.
+    pub fn wake_engine(&self, world: &mut crate::store::World) {
+        if let Some(Effect::Schedule { at, job }) = crate::sim::send::follow_up(world) {
+            self.scheduler.schedule(at, job);
+        }
     }
 
     /// Moves the clock forward by `ms` and runs everything due by then.
@@ -169,9 +182,22 @@ mod tests {
         let start = 1_790_000_000_000;
         let sim = simulation(start);
         sim.clock.set_now(start + 3_650 * DAY).expect("forward");
-        assert_eq!(sim.run_due().await, 1, "housekeeping catches up once");
-        let (due, _) = sim.scheduler.list()[0].clone();
-        assert_eq!(due, start + 3_650 * DAY + HOUR);
+        sim.run_due().await;
+        let housekeeping = |sim: &Simulation| {
+            sim.scheduler
+                .list()
+                .into_iter()
+                .filter(|(_, j)| *j == Job::Housekeeping)
+                .map(|(due, _)| due)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            housekeeping(&sim),
+            vec![start + 3_650 * DAY + HOUR],
+            "housekeeping catches up once"
+        );
+        // The seeded sends ran to their end in the jump: nothing but housekeeping is left.
+        assert_eq!(sim.scheduler.pending(), 1);
         assert_eq!(sim.advance_by(HOUR).await, Ok(start + 3_650 * DAY + HOUR));
         assert_eq!(sim.scheduler.pending(), 1);
         assert!(sim.advance_to(MAX_TIME + 1).await.is_err());

@@ -1,21 +1,22 @@
 //! The event log: every event the simulation published, in order. Webhook deliveries, the
 //! `/_sandbox/events` reader and scenario waits all read from here, so it is apart from the
-//! world's lock and wakes whoever waits for a new event.
+//! world's lock and wakes whoever waits for a new event. Entries are compact (`Logged`); the
+//! reader renders them against the world.
 
 use parking_lot::RwLock;
 use tokio::sync::Notify;
 
-use crate::domain::ledger::Event;
+use crate::domain::ledger::Logged;
 
 #[derive(Default)]
 pub struct EventLog {
-    events: RwLock<Vec<Event>>,
+    events: RwLock<Vec<Logged>>,
     appended: Notify,
 }
 
 impl EventLog {
     /// Appends events in the order given and wakes every waiter.
-    pub fn append(&self, events: impl IntoIterator<Item = Event>) {
+    pub fn append(&self, events: impl IntoIterator<Item = Logged>) {
         let mut log = self.events.write();
         let before = log.len();
         log.extend(events);
@@ -34,15 +35,20 @@ impl EventLog {
         self.len() == 0
     }
 
-    /// Up to `limit` events after the one with id `after` (from the start when `None`); `None`
-    /// when `after` names no event.
-    pub fn after(&self, after: Option<&str>, limit: usize) -> Option<Vec<Event>> {
+    /// Up to `limit` entries from position `from`, with their positions.
+    pub fn slice(&self, from: usize, limit: usize) -> Vec<(u64, Logged)> {
         let log = self.events.read();
-        let start = match after {
-            None => 0,
-            Some(id) => log.iter().position(|e| e.id == id)? + 1,
-        };
-        Some(log.iter().skip(start).take(limit).cloned().collect())
+        log.iter()
+            .enumerate()
+            .skip(from)
+            .take(limit)
+            .map(|(i, e)| (i as u64, e.clone()))
+            .collect()
+    }
+
+    /// The entry at position `seq`.
+    pub fn get(&self, seq: u64) -> Option<Logged> {
+        self.events.read().get(usize::try_from(seq).ok()?).cloned()
     }
 
     /// Resolves at the next append (register before checking, so nothing is missed).

@@ -5,6 +5,7 @@
 //! restore are a single swap, and so that every collection shares the seeded rng that makes ids
 //! deterministic.
 
+pub mod engine;
 pub mod events;
 pub mod files;
 pub mod idempotency;

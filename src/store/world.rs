@@ -13,7 +13,7 @@ use crate::domain::ids::{self, Kind};
 use crate::domain::keys::ApiKey;
 use crate::domain::ledger::{round_cents, LedgerEntry};
 use crate::domain::media::MediaFile;
-use crate::domain::project_record::{Project, TestMessage};
+use crate::domain::project_record::Project;
 use crate::domain::registry::{
     Brand, Campaign, Organization, PhoneNumber, TollFreeVerification, TrackingDomain,
 };
@@ -59,8 +59,8 @@ pub struct World {
     pub conversations: BTreeMap<String, Conversation>,
     /// Conversation messages, by id.
     pub messages: BTreeMap<String, Message>,
-    /// Test messages waiting for the send engine, by id.
-    pub test_messages: BTreeMap<String, TestMessage>,
+    /// Every send (broadcasts, tests, replies) and the steps due.
+    pub engine: super::engine::Engine,
     /// Audience sizes already counted, by (organization, lists, suppression lists, size of the
     /// organization's opt-out set). Lists never change after import and opt-outs only grow, so
     /// the key says when a count is stale; a project's create or PATCH over a million contacts
@@ -90,7 +90,7 @@ impl World {
             contact_lists: BTreeMap::new(),
             media: BTreeMap::new(),
             projects: BTreeMap::new(),
-            test_messages: BTreeMap::new(),
+            engine: Default::default(),
             conversations: BTreeMap::new(),
             messages: BTreeMap::new(),
             audience_cache: Default::default(),
@@ -135,7 +135,8 @@ impl World {
                 continue;
             };
             let cents = round_cents(per_unit(&org.rates) * quantity as f64);
-            org.balance_cents -= cents.ceil() as i64;
+            // Balances never go negative (CONTRACT §8): the send that empties one stops there.
+            org.balance_cents = (org.balance_cents - cents.ceil() as i64).max(0);
             if i == 0 {
                 own = cents;
             }

@@ -21,3 +21,4 @@ mod registrations;
 mod registry;
 mod retention;
 mod scoping;
+mod sends;

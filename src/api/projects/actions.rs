@@ -18,7 +18,7 @@ use crate::domain::contacts::{phone_from_u64, phone_to_u64};
 use crate::domain::ids::{new_id, Kind};
 use crate::domain::message;
 use crate::domain::project::{pause_after, transition, Action, Pause, PauseReason, Status};
-use crate::domain::project_record::{TestMessage, TestStatus};
+use crate::domain::send::{RunKind, RunLink};
 use crate::domain::time;
 use crate::domain::wire::{wire_enum, WireEnum};
 use crate::error::{ApiError, ApiResult, Code};
@@ -27,6 +27,7 @@ use crate::http::{ok, respond, Body, Query};
 use crate::sim::projects::{
     analysis_in_progress, check_org, merge_defaults, short_link_for, OrgChecks,
 };
+use crate::sim::send;
 use crate::state::AppState;
 
 pub fn configure(r: &mut Routes) {
@@ -166,55 +167,85 @@ async fn test_project(
     }
     body.finish()?;
     let now = state.sim.clock.now();
-    let mut world = state.sim.store.write();
-    let p = find(&world, &caller, &path)?.clone();
-    transition(p.status, Action::Test).map_err(refused)?;
-    check_org(&world, &p.org_id, now, OrgChecks::SEND)?;
-    let template = message::parse(p.message_text.as_deref().unwrap_or(""));
-    let defaults = merge_defaults(&world, &p.org_id);
-    let link = short_link_for(&world, &p, "TeSt01");
-    let mut views = Vec::new();
-    for (to, values) in contacts {
-        // Without merge values, a contact of the project's lists lends its fields.
-        let values = match values {
-            Some(v) => v,
-            None => sample_contact(&mut world, &p.contact_list_ids),
-        };
-        let text = message::with_footer(
-            &template.render(&values, &defaults, link.as_deref()),
-            p.opt_out_footer_enabled,
-        );
-        let parts = message::segments(&text).parts;
-        let from = if p.phone_number_ids.is_empty() {
-            None
-        } else {
-            let i = world.rng.random_range(0..p.phone_number_ids.len());
-            Some(p.phone_number_ids[i].clone())
-        };
-        let id = new_id(Kind::TestMessage, now, &mut world.rng);
-        world.test_messages.insert(
-            id.clone(),
-            TestMessage {
+    let (p, views) = {
+        let mut world = state.sim.store.write();
+        let p = find(&world, &caller, &path)?.clone();
+        transition(p.status, Action::Test).map_err(refused)?;
+        check_org(&world, &p.org_id, now, OrgChecks::SEND)?;
+        let template = message::parse(p.message_text.as_deref().unwrap_or(""));
+        let defaults = merge_defaults(&world, &p.org_id);
+        // The run these messages join: its seq is known before it exists, so links carry their codes.
+        let seq = world.engine.runs.len() as u32;
+        let numbers: Vec<(String, String)> = p
+            .phone_number_ids
+            .iter()
+            .filter_map(|id| Some((id.clone(), world.phone_numbers.get(id)?.number.clone())))
+            .collect();
+        let mut views = Vec::new();
+        let mut singles = Vec::new();
+        for (i, (to, values)) in contacts.into_iter().enumerate() {
+            // Without merge values, a contact of the project's lists lends its fields.
+            let values = match values {
+                Some(v) => v,
+                None => sample_contact(&mut world, &p.contact_list_ids),
+            };
+            let link = short_link_for(
+                &world,
+                &p,
+                &crate::domain::send::link_code(world.seed, seq, i as u32),
+            );
+            let text = message::with_footer(
+                &template.render(&values, &defaults, link.as_deref()),
+                p.opt_out_footer_enabled,
+            );
+            let pin = if numbers.is_empty() {
+                0
+            } else {
+                world.rng.random_range(0..numbers.len()) as u16
+            };
+            let id = new_id(Kind::TestMessage, now, &mut world.rng);
+            singles.push(send::Single {
                 id: id.clone(),
-                project_id: p.id.clone(),
-                org_id: p.org_id.clone(),
-                to,
-                from_number_id: from,
+                phone: to,
                 text,
-                parts,
-                status: TestStatus::Queued,
-                created_at: now,
-            },
-        );
-        views.push(TestMessageView {
-            test_message_id: id,
-            sent_to: mask(&phone_from_u64(to)),
+                pin,
+                conversation_id: None,
+            });
+            views.push(TestMessageView {
+                test_message_id: id,
+                sent_to: mask(&phone_from_u64(to)),
+            });
+        }
+        let link = p.link.enabled.then(|| RunLink {
+            domain: short_link_for(&world, &p, "x")
+                .and_then(|l| {
+                    l.strip_prefix("https://")
+                        .and_then(|r| r.strip_suffix("/x"))
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| "l.example".into()),
         });
-    }
+        let _ = send::start_single(
+            &mut world,
+            RunKind::Test,
+            true,
+            Some(&p.id),
+            &p.org_id,
+            &caller.org_id,
+            numbers,
+            link,
+            singles,
+            now,
+        );
+        state.sim.wake_engine(&mut world);
+        if let Some(stored) = world.projects.get_mut(&p.id) {
+            stored.test.sent += views.len() as u64;
+        }
+        (p, views)
+    };
     let sent = views.len();
-    if let Some(stored) = world.projects.get_mut(&p.id) {
-        stored.test.sent += sent as u64;
-    }
+    // Test messages leave at once.
+    state.sim.run_due().await;
     Ok(respond(
         StatusCode::ACCEPTED,
         TestAnswer {
@@ -349,39 +380,47 @@ async fn schedule_project(
         return Err(ApiError::validation("scheduled_at", "is required"));
     };
     let now = state.sim.clock.now();
-    let mut world = state.sim.store.write();
-    let mut p = find(&world, &caller, &path)?.clone();
-    let to = transition(p.status, Action::Schedule).map_err(refused)?;
-    check_org(&world, &p.org_id, now, OrgChecks::SEND)?;
-    let analyzing: Vec<String> = p
-        .contact_list_ids
-        .iter()
-        .chain(&p.suppression_list_ids)
-        .filter(|id| {
-            world.contact_lists.get(*id).is_some_and(|l| {
-                l.analysis.status == crate::domain::contacts::AnalysisStatus::Processing
+    let answer = {
+        let mut world = state.sim.store.write();
+        let mut p = find(&world, &caller, &path)?.clone();
+        let to = transition(p.status, Action::Schedule).map_err(refused)?;
+        check_org(&world, &p.org_id, now, OrgChecks::SEND)?;
+        let analyzing: Vec<String> = p
+            .contact_list_ids
+            .iter()
+            .chain(&p.suppression_list_ids)
+            .filter(|id| {
+                world.contact_lists.get(*id).is_some_and(|l| {
+                    l.analysis.status == crate::domain::contacts::AnalysisStatus::Processing
+                })
             })
-        })
-        .cloned()
-        .collect();
-    if !analyzing.is_empty() {
-        return Err(analysis_in_progress(analyzing));
-    }
-    p.status = to;
-    p.scheduled_at = Some(at);
-    p.scheduled_timezone = Some(zone.as_str().to_string());
-    p.daily_cap_bypass = bypass;
-    p.pause = None;
-    p.unscheduled_at = None;
-    p.updated_at = now;
-    let answer = ScheduleAnswer {
-        project_id: p.id.clone(),
-        status: p.status,
-        scheduled_at: time::format(at),
-        scheduled_timezone: zone,
-        daily_cap_bypass: bypass,
+            .cloned()
+            .collect();
+        if !analyzing.is_empty() {
+            return Err(analysis_in_progress(analyzing));
+        }
+        p.status = to;
+        p.scheduled_at = Some(at);
+        p.scheduled_timezone = Some(zone.as_str().to_string());
+        p.daily_cap_bypass = bypass;
+        p.pause = None;
+        p.unscheduled_at = None;
+        p.updated_at = now;
+        let project_id = p.id.clone();
+        let answer = ScheduleAnswer {
+            project_id: p.id.clone(),
+            status: p.status,
+            scheduled_at: time::format(at),
+            scheduled_timezone: zone,
+            daily_cap_bypass: bypass,
+        };
+        world.projects.insert(p.id.clone(), p);
+        // The engine takes it from here: due now (or in the past) means it starts at once.
+        send::schedule(&mut world, &project_id, &caller.org_id, at.max(now), now);
+        state.sim.wake_engine(&mut world);
+        answer
     };
-    world.projects.insert(p.id.clone(), p);
+    state.sim.run_due().await;
     Ok(ok(answer))
 }
 
@@ -418,6 +457,7 @@ async fn unschedule_project(
         status: p.status,
         unscheduled_at: time::format(p.unscheduled_at.unwrap_or(now)),
     };
+    send::hold(&mut world, &p.id);
     world.projects.insert(p.id.clone(), p);
     Ok(ok(answer))
 }
@@ -484,6 +524,7 @@ async fn pause_project(
         pause_reason: p.pause.as_ref().map(|x| x.reason.clone()),
         auto_paused: p.pause.as_ref().is_some_and(|x| x.auto_paused),
     };
+    send::hold(&mut world, &p.id);
     world.projects.insert(p.id.clone(), p);
     Ok(ok(answer))
 }
