@@ -204,10 +204,14 @@ pub struct SendRun {
     pub closes_at: Option<Millis>,
     pub rates: OutcomeRates,
     pub daily_cap_bypass: bool,
-    /// The org and its ancestors, for the funds check.
+    /// The org and its ancestors, for the funds check and billing.
     pub payers: Vec<String>,
-    /// Parts delivered (or billed over the cap) and not yet charged.
+    /// Each payer's rate per part (cents), in `payers` order.
+    pub payer_rates: Vec<f64>,
+    /// Parts delivered (or billed over the cap) and not yet written to the ledger.
     pub unbilled_parts: u64,
+    /// When the first of them was delivered (ledger lines never span two UTC days).
+    pub unbilled_since: Millis,
     /// What the run has been charged to its own org, in cents.
     pub cost_cents: f64,
     pub created_at: Millis,

@@ -76,6 +76,15 @@ fn columns(list: &ContactList) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// Each payer's rate per part, in cents.
+fn payer_rates(world: &World, payers: &[String], mms: bool) -> Vec<f64> {
+    let rate = charged_rate(if mms { Protocol::Mms } else { Protocol::Sms });
+    payers
+        .iter()
+        .map(|id| world.orgs.get(id).map_or(0.0, |o| rate(&o.rates)))
+        .collect()
+}
+
 fn charged_rate(p: Protocol) -> fn(&crate::domain::registry::Rates) -> f64 {
     match p {
         Protocol::Mms => |r| r.mms_cents,
@@ -193,7 +202,9 @@ pub fn schedule(
             rates: world.engine.settings.rates,
             daily_cap_bypass: false,
             payers: Vec::new(),
+            payer_rates: Vec::new(),
             unbilled_parts: 0,
+            unbilled_since: now,
             cost_cents: 0.0,
             created_at: now,
         },
@@ -213,6 +224,7 @@ pub fn schedule(
                 .map(str::to_string),
         )
         .collect();
+    run.payer_rates = payer_rates(world, &run.payers, run.mms);
     let domain = p
         .link
         .domain_id
@@ -418,13 +430,14 @@ pub fn start_single(
             conversation_id: m.conversation_id,
         });
     }
-    let payers = std::iter::once(org_id.to_string())
+    let payers: Vec<String> = std::iter::once(org_id.to_string())
         .chain(
             tree::ancestors(world, org_id)
                 .into_iter()
                 .map(str::to_string),
         )
         .collect();
+    let payer_rates = payer_rates(world, &payers, false);
     world.engine.runs.push(SendRun {
         seq,
         kind,
@@ -453,7 +466,9 @@ pub fn start_single(
         rates: world.engine.settings.rates,
         daily_cap_bypass: false,
         payers,
+        payer_rates,
         unbilled_parts: 0,
+        unbilled_since: now,
         cost_cents: 0.0,
         created_at: now,
     });
@@ -622,10 +637,12 @@ fn attempt(world: &mut World, seq: u32, at: Millis) {
         if let Some(close) = run.closes_at.filter(|c| at >= *c) {
             return auto_pause(world, seq, close, PauseReason::QuietHours, Held::Unsent);
         }
-        let broke = run
-            .payers
-            .iter()
-            .position(|id| world.orgs.get(id).is_some_and(|o| o.balance_cents <= 0));
+        let owed = &world.engine.owed;
+        let broke = run.payers.iter().position(|id| {
+            world.orgs.get(id).is_some_and(|o| {
+                o.balance_cents as f64 - owed.get(id).copied().unwrap_or(0.0) <= 0.0
+            })
+        });
         if let Some(i) = broke {
             let reason = if i == 0 {
                 PauseReason::InsufficientFundsAutoRechargeFailed
@@ -899,7 +916,7 @@ fn run_step(world: &mut World, d: send::Due) -> Option<Logged> {
                 }
             });
             if outcome::billable(&o, r.has(flag::OVER_CAP)) {
-                world.engine.runs[seq as usize].unbilled_parts += u64::from(r.parts);
+                owe(world, seq, u64::from(r.parts), d.at);
             }
             let status = if delivered {
                 MessageStatus::Delivered
@@ -994,8 +1011,67 @@ fn record_click(world: &mut World, seq: u32, idx: usize) {
     });
 }
 
-/// Charges what runs delivered since the last charge: one ledger line per payer and run per
-/// tick, at each payer's own rate (CONTRACT §8).
+/// Records that run `seq` delivered `parts` billable parts at `at`: each payer owes them at once
+/// (the funds check sees it); the ledger line is written per run and tick, and never spans two
+/// UTC days.
+fn owe(world: &mut World, seq: u32, parts: u64, at: Millis) {
+    let run = &world.engine.runs[seq as usize];
+    let day = |ms: Millis| ms.div_euclid(crate::domain::time::DAY);
+    if run.unbilled_parts > 0 && day(run.unbilled_since) != day(at) {
+        let since = run.unbilled_since;
+        bill_run(world, seq, since);
+    }
+    let run = &mut world.engine.runs[seq as usize];
+    if run.unbilled_parts == 0 {
+        run.unbilled_since = at;
+    }
+    run.unbilled_parts += parts;
+    for (id, rate) in run.payers.iter().zip(&run.payer_rates) {
+        *world.engine.owed.entry(id.clone()).or_default() += rate * parts as f64;
+    }
+}
+
+/// Writes what run `seq` owes to the ledger (one line per payer, at each payer's own rate, the
+/// key's org initiating) and takes it off the balances.
+fn bill_run(world: &mut World, seq: u32, at: Millis) {
+    let run = &mut world.engine.runs[seq as usize];
+    let parts = std::mem::take(&mut run.unbilled_parts);
+    if parts == 0 {
+        return;
+    }
+    let org = run.org_id.clone();
+    let initiator = run.initiating_org_id.clone();
+    let reference = run
+        .project_id
+        .clone()
+        .unwrap_or_else(|| run.explicit.first().map_or(String::new(), |e| e.id.clone()));
+    let mms = run.mms;
+    let settled: Vec<(String, f64)> = run
+        .payers
+        .iter()
+        .zip(&run.payer_rates)
+        .map(|(id, rate)| (id.clone(), rate * parts as f64))
+        .collect();
+    let own = world.charge(
+        Charge {
+            org_id: &org,
+            initiating_org_id: &initiator,
+            kind: if mms { "mms" } else { "sms" },
+            quantity: parts,
+            reference_id: &reference,
+            at,
+        },
+        charged_rate(if mms { Protocol::Mms } else { Protocol::Sms }),
+    );
+    world.engine.runs[seq as usize].cost_cents += own;
+    for (id, cents) in settled {
+        if let Some(o) = world.engine.owed.get_mut(&id) {
+            *o = (*o - cents).max(0.0);
+        }
+    }
+}
+
+/// Writes every run's unbilled parts to the ledger.
 fn bill(world: &mut World, at: Millis) {
     let due: Vec<u32> = world
         .engine
@@ -1005,28 +1081,7 @@ fn bill(world: &mut World, at: Millis) {
         .map(|r| r.seq)
         .collect();
     for seq in due {
-        let run = &mut world.engine.runs[seq as usize];
-        let parts = std::mem::take(&mut run.unbilled_parts);
-        let org = run.org_id.clone();
-        let initiator = run.initiating_org_id.clone();
-        let reference = run
-            .project_id
-            .clone()
-            .unwrap_or_else(|| run.explicit.first().map_or(String::new(), |e| e.id.clone()));
-        let mms = run.mms;
-        let protocol = if mms { Protocol::Mms } else { Protocol::Sms };
-        let own = world.charge(
-            Charge {
-                org_id: &org,
-                initiating_org_id: &initiator,
-                kind: if mms { "mms" } else { "sms" },
-                quantity: parts,
-                reference_id: &reference,
-                at,
-            },
-            charged_rate(protocol),
-        );
-        world.engine.runs[seq as usize].cost_cents += own;
+        bill_run(world, seq, at);
     }
 }
 

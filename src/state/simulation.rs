@@ -76,7 +76,8 @@ impl Simulation {
     /// Sets the send engine's settings (rate, outcome rates) now and after every reset.
     pub fn configure_sends(&self, settings: SendSettings) {
         *self.sends.lock() = settings;
-        self.store.write().engine.settings = settings;
+        let mut world = self.store.write();
+        apply_send_settings(&mut world, settings);
     }
 
     /// What a freshly generated world needs around it: the hourly housekeeping job, the engine's
@@ -87,13 +88,7 @@ impl Simulation {
             .schedule(self.clock.now() + HOUR, Job::Housekeeping);
         {
             let mut world = self.store.write();
-            let settings = *self.sends.lock();
-            world.engine.settings = settings;
-            if let Some(per_second) = settings.per_second {
-                for run in &mut world.engine.runs {
-                    run.per_minute = per_second * 60.0;
-                }
-            }
+            apply_send_settings(&mut world, *self.sends.lock());
             self.wake_engine(&mut world);
         }
         let world = self.store.read();
@@ -163,6 +158,18 @@ impl Simulation {
         self.responses.clear();
         self.store.replace(world);
         self.prepare_world();
+    }
+}
+
+/// The engine's settings on a world, including the runs the seeding already built.
+fn apply_send_settings(world: &mut crate::store::World, settings: SendSettings) {
+    world.engine.settings = settings;
+    if let Some(per_second) = settings.per_second {
+        for run in &mut world.engine.runs {
+            if run.per_minute.is_finite() {
+                run.per_minute = per_second * 60.0;
+            }
+        }
     }
 }
 

@@ -25,6 +25,10 @@ pub struct Engine {
     pub tick_at: Option<Millis>,
     /// Messages attempted so far (all runs), for `/_sandbox/info`.
     pub attempted: u64,
+    /// Cents each org owes for delivered parts not yet written to the ledger: the funds check
+    /// counts them, so a send stops at the message that empties a balance, not at the next
+    /// ledger write.
+    pub owed: HashMap<String, f64>,
 }
 
 impl Engine {
