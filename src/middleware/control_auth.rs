@@ -24,11 +24,13 @@ pub async fn control_auth(
         .and_then(|s| s.settings.control_token.clone());
     if let Some(token) = token {
         let path = req.path().trim_end_matches('/');
-        // Health is open; hosted files carry their own presigned signature and media URLs are
-        // public, as on S3 or a CDN.
+        // Health is open; hosted files carry their own presigned signature, media URLs are
+        // public, as on S3 or a CDN, and tracking links are what recipients tap.
         let is_open = path.ends_with("/_sandbox/health")
             || (req.method() == actix_web::http::Method::GET
-                && (path.starts_with("/_sandbox/files/") || path.starts_with("/_sandbox/media/")));
+                && (path.starts_with("/_sandbox/files/")
+                    || path.starts_with("/_sandbox/media/")
+                    || path.starts_with("/_sandbox/l/")));
         let presented = req
             .headers()
             .get("authorization")

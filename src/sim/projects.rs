@@ -214,7 +214,7 @@ pub fn estimate(world: &World, p: &Project) -> (u64, u32, f64) {
         return (recipients, 0, 0.0);
     };
     let defaults = merge_defaults(world, &p.org_id);
-    let link = short_link_for(world, p, "AbC123");
+    let link = short_link_for(world, p, crate::domain::send::SAMPLE_LINK_CODE);
     let rendered = message::parse(text).render(&message::NoValues, &defaults, link.as_deref());
     let parts = message::segments(&message::with_footer(&rendered, p.opt_out_footer_enabled)).parts;
     let rate = world.orgs.get(&p.org_id).map_or(0.0, |o| match p.protocol {

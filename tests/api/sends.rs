@@ -347,7 +347,36 @@ async fn a_send_over_the_mixed_list_ends_with_the_magic_numbers_outcomes() {
         again["import"]["opted_out_count"].as_u64() > first["import"]["opted_out_count"].as_u64(),
         "{again} vs {first}"
     );
-    let _ = (&s.brand, &s.number);
+    // A later send over the same list skips the numbers that opted out.
+    let (campaign, numbers) = {
+        let p = project(&app, &s.project).await;
+        (p["campaign_id"].clone(), p["phone_number_ids"].clone())
+    };
+    let second = app
+        .post(
+            "/projects",
+            KEY,
+            json!({
+                "organization_id": s.org,
+                "brand_id": s.brand,
+                "campaign_id": campaign,
+                "phone_number_ids": numbers,
+                "contact_list_ids": [s.list],
+                "name": "Engine test, second wave",
+                "protocol": "sms",
+                "message_text": "Polls are open until 7:30pm.",
+            }),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    let second = second.data()["id"].as_str().expect("id").to_string();
+    schedule(&app, &second, &now(&app).await, false).await;
+    app.advance(3600).await;
+    let log = events(&app).await;
+    let wave2 = sent_to(&of_project(&log, &second));
+    assert!(!wave2.is_empty());
+    assert!(!wave2.contains(&magic(5)), "0005 opted out: {wave2:?}");
+    assert!(wave2.contains(&magic(6)));
 }
 
 /// A sandbox whose sends make `per_second` messages per sandbox second, over `fixtures`.
