@@ -22,7 +22,8 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
+
+from benchlib import mb, request as call, reset_peak, status_kb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = "pc_test_SandboxRootKey0000000000"
@@ -77,39 +78,12 @@ CASES = {
 }
 
 
-def call(base, method, path, body=None, key=None, raw=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    if raw is not None:
-        req.add_header("Content-Type", "text/csv")
-    if key:
-        req.add_header("X-API-Key", key)
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return r.read()
 
 
-def status_kb(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
-def mb(kb):
-    return round(kb / 1024, 1)
 
 
-def reset_peak(pid):
-    """Resets VmHWM to the current RSS (Linux 4.0+); False when the kernel refuses."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def run_case(binary, name, make):

@@ -12,7 +12,6 @@ Usage: python3 bench/downloads.py [SAMPLE]   (default contacts-1m.csv)
 Only ever talks to 127.0.0.1.
 """
 import http.client
-import json
 import os
 import re
 import statistics
@@ -22,20 +21,13 @@ import threading
 import time
 import urllib.request
 
+from benchlib import call, pct
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = "pc_test_SandboxRootKey0000000000"
 SAMPLE = sys.argv[1] if len(sys.argv) > 1 else "contacts-1m.csv"
 
 
-def call(base, method, path, body=None, key=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if key:
-        req.add_header("X-API-Key", key)
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return json.loads(r.read())
 
 
 def rss_mb(pid, field="VmRSS"):
@@ -74,12 +66,6 @@ def download(port, list_id, out):
     conn.close()
 
 
-def pct(values, p):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def summary(samples, path):

@@ -19,28 +19,15 @@ import sys
 import time
 import urllib.request
 
+from benchlib import call, status_kb as rss_kb
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = "pc_test_SandboxRootKey0000000000"
 SAMPLE = sys.argv[1] if len(sys.argv) > 1 else "contacts-1m.csv"
 
 
-def call(base, method, path, body=None, key=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if key:
-        req.add_header("X-API-Key", key)
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read())
 
 
-def rss_kb(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():

@@ -18,20 +18,13 @@ import threading
 import time
 import urllib.request
 
+from benchlib import call, pct
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = "pc_test_SandboxRootKey0000000000"
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 
 
-def call(base, method, path, body=None, key=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if key:
-        req.add_header("X-API-Key", key)
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return json.loads(r.read())
 
 
 def timed(conn, method, path, body):
@@ -45,9 +38,6 @@ def timed(conn, method, path, body):
     return ms, json.loads(data)
 
 
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main():

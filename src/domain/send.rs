@@ -320,6 +320,12 @@ pub fn event_seq(seed: u64, id: &str) -> Option<u64> {
     u64::try_from(seq).ok()
 }
 
+/// Which of `n` numbers a new recipient of `project_id` is pinned to: a seeded hash, so a
+/// run can be built from a read of the world and the same seed pins the same way.
+pub fn pin_index(seed: u64, project_id: &str, phone: u64, n: usize) -> usize {
+    (lrn::mix(seed ^ fnv(project_id.as_bytes()) ^ lrn::mix(phone)) % n.max(1) as u64) as usize
+}
+
 /// FNV-1a: a stable hash of text (std's hasher may change between Rust releases).
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -327,17 +333,23 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The id of the thread between number `number_id` and contact `phone`: one per (number,
-/// contact, test or not), whoever writes first, so a message's events can name its thread before
-/// the thread is ever recorded. The time part is the world's clock start.
+/// The id of the thread of project `project_id` between number `number_id` and contact `phone`:
+/// one per (project, number, contact, test or not), whoever writes first, so a message's events
+/// can name its thread before the thread is ever recorded. A conversation belongs to one project
+/// (a reply goes out "from the same sending number, on the same project"): a second project on
+/// the same number opens its own thread with the contact. The time part is the world's clock start.
 pub fn conversation_id(
     seed: u64,
     epoch: Millis,
+    project_id: Option<&str>,
     number_id: &str,
     phone: u64,
     test: bool,
 ) -> String {
-    let h = lrn::mix(fnv(number_id.as_bytes()) ^ lrn::mix(phone ^ u64::from(test) << 63));
+    let project = fnv(project_id.unwrap_or("").as_bytes());
+    let h = lrn::mix(
+        fnv(number_id.as_bytes()) ^ lrn::mix(project) ^ lrn::mix(phone ^ (u64::from(test) << 63)),
+    );
     let random = ((h as u128) << 16 | (lrn::mix(h ^ SALT_CONVERSATION) & 0xffff) as u128)
         ^ mask(seed, SALT_CONVERSATION);
     ulid_id(Kind::Conversation, epoch, random)
@@ -434,10 +446,15 @@ mod tests {
         assert_eq!(a, message_id(1, 0, 1, 1_000));
         assert_ne!(a, message_id(1, 0, 2, 1_000));
         assert_ne!(a, inbound_id(1, 0, 1, 1_000));
-        let c = conversation_id(1, 0, "pn_1", 15_005_550_006, false);
-        assert_eq!(c, conversation_id(1, 0, "pn_1", 15_005_550_006, false));
-        assert_ne!(c, conversation_id(1, 0, "pn_1", 15_005_550_006, true));
-        assert_ne!(c, conversation_id(1, 0, "pn_2", 15_005_550_006, false));
+        let p = Some("proj_1");
+        let c = conversation_id(1, 0, p, "pn_1", 15_005_550_006, false);
+        assert_eq!(c, conversation_id(1, 0, p, "pn_1", 15_005_550_006, false));
+        assert_ne!(c, conversation_id(1, 0, p, "pn_1", 15_005_550_006, true));
+        assert_ne!(c, conversation_id(1, 0, p, "pn_2", 15_005_550_006, false));
+        assert_ne!(
+            c,
+            conversation_id(1, 0, Some("proj_2"), "pn_1", 15_005_550_006, false)
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! organization on a STOP keyword). The seeding, the control plane's `/_sandbox/inbound` and the
 //! send engine write threads only through these functions.
 //!
-//! A thread's id is derived from (number, contact, test or not) (`domain::send::
+//! A thread's id is derived from (project, number, contact, test or not) (`domain::send::
 //! conversation_id`), so the events of a message can name its thread before anyone wrote back and
 //! the thread is recorded.
 
@@ -32,15 +32,34 @@ pub struct Party<'a> {
     pub is_test: bool,
 }
 
-/// The id of the thread of `party`, whether or not it is recorded yet.
-pub fn thread_id(world: &World, number_id: &str, phone: u64, is_test: bool) -> String {
-    send::conversation_id(world.seed, world.generated_at, number_id, phone, is_test)
+/// The id of the thread of (project, number, contact), whether or not it is recorded yet.
+pub fn thread_id(
+    world: &World,
+    project_id: Option<&str>,
+    number_id: &str,
+    phone: u64,
+    is_test: bool,
+) -> String {
+    send::conversation_id(
+        world.seed,
+        world.generated_at,
+        project_id,
+        number_id,
+        phone,
+        is_test,
+    )
 }
 
 /// The thread of `party`, opened at `at` if there is none. `None` when the number is unknown.
 pub fn thread(world: &mut World, party: Party<'_>, at: Millis) -> Option<String> {
     let number = world.phone_numbers.get(party.number_id)?;
-    let id = thread_id(world, party.number_id, party.phone, party.is_test);
+    let id = thread_id(
+        world,
+        party.project_id,
+        party.number_id,
+        party.phone,
+        party.is_test,
+    );
     if world.conversations.contains_key(&id) {
         return Some(id);
     }

@@ -15,7 +15,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rand::RngExt;
 use serde_json::json;
 
 use super::conversations::{self, Outbound, Party};
@@ -161,10 +160,17 @@ impl PartsOf<'_> {
     }
 }
 
+/// A broadcast run built from a read of the world, to install under the write lock.
+pub struct Built {
+    run: SendRun,
+    /// The project's `updated_at` when it was built: a later change makes the build stale.
+    stamp: Millis,
+    /// The run it replaces, if any.
+    replaces: Option<u32>,
+}
+
 /// Builds (or, on a resume, refreshes) the broadcast run of `project_id` and sets it waiting
-/// from `from`. Recipients already attempted stay as they are; the rest are taken from the
-/// audience as it is now (a PATCH between runs may have changed lists or numbers), keeping the
-/// numbers they were pinned to while those stay on the project. Returns when to tick.
+/// from `from`, then installs it. Returns when to tick.
 pub fn schedule(
     world: &mut World,
     project_id: &str,
@@ -172,6 +178,55 @@ pub fn schedule(
     from: Millis,
     now: Millis,
 ) -> Option<Millis> {
+    let built = build(world, project_id, initiating_org_id, from, now)?;
+    install(world, built, false).then_some(from)
+}
+
+/// Installs a run built by [`build`], unless the world moved on meanwhile: the project changed
+/// (a pause or unschedule came first), or `scheduled_only` and it is no longer scheduled, or
+/// another run took its place. Returns whether it was installed.
+pub fn install(world: &mut World, built: Built, scheduled_only: bool) -> bool {
+    let Built {
+        mut run,
+        stamp,
+        replaces,
+    } = built;
+    let Some(project_id) = run.project_id.clone() else {
+        return false;
+    };
+    let fresh = world.projects.get(&project_id).is_some_and(|p| {
+        p.updated_at == stamp && (!scheduled_only || p.status == Status::Scheduled)
+    });
+    if !fresh || world.engine.by_project.get(&project_id).copied() != replaces {
+        return false;
+    }
+    let seq = match replaces {
+        Some(seq) => seq,
+        None => world.engine.runs.len() as u32,
+    };
+    run.seq = seq;
+    if replaces.is_some() {
+        world.engine.runs[seq as usize] = run;
+    } else {
+        world.engine.runs.push(run);
+        world.engine.by_project.insert(project_id, seq);
+    }
+    world.engine.active.insert(seq);
+    true
+}
+
+/// The run `schedule` installs, built from a read of the world (a million recipients take a
+/// few hundred milliseconds: under a read lock, readers go on). Recipients already attempted
+/// stay as they are; the rest are taken from the audience as it is now (a PATCH between runs may
+/// have changed lists or numbers), keeping the numbers they were pinned to while those stay on
+/// the project.
+pub fn build(
+    world: &World,
+    project_id: &str,
+    initiating_org_id: &str,
+    from: Millis,
+    now: Millis,
+) -> Option<Built> {
     let p = world.projects.get(project_id)?.clone();
     let seed = world.seed;
     let existing = world.engine.by_project.get(project_id).copied();
@@ -338,11 +393,11 @@ pub fn schedule(
             });
         }
     }
-    // Pins: kept while the number stays on the project, else drawn by the seeded rng.
+    // Pins: kept while the number stays on the project, else drawn by a seeded hash.
     let current = run.current_numbers.clone();
     for r in &mut fresh {
         if !current.contains(&r.pin) && !current.is_empty() {
-            r.pin = current[world.rng.random_range(0..current.len())];
+            r.pin = current[send::pin_index(seed, &p.id, r.phone, current.len())];
         }
     }
     run.recipients.extend(fresh);
@@ -350,15 +405,11 @@ pub fn schedule(
         run.recipients.iter().map(|r| r.phone),
     ));
     run.state = RunState::Waiting { from };
-    let seq = run.seq;
-    if existing.is_some() {
-        world.engine.runs[seq as usize] = run;
-    } else {
-        world.engine.runs.push(run);
-        world.engine.by_project.insert(p.id.clone(), seq);
-    }
-    world.engine.active.insert(seq);
-    Some(from)
+    Some(Built {
+        run,
+        stamp: p.updated_at,
+        replaces: existing,
+    })
 }
 
 /// Stops the broadcast of `project_id` (a pause or an unschedule): what has not left stays
@@ -681,6 +732,7 @@ fn attempt(world: &mut World, seq: u32, at: Millis) {
     }
     let number_id = run.numbers.get(r.pin as usize).map(|n| n.0.clone());
     let test = run.test;
+    let project = run.project_id.clone();
     let explicit_thread = run
         .explicit
         .get(idx)
@@ -707,7 +759,8 @@ fn attempt(world: &mut World, seq: u32, at: Millis) {
     // A thread already recorded with this contact shows the message from now on.
     if explicit_thread.is_none() && world.engine.threads.contains(&r.phone) {
         if let Some(number_id) = number_id {
-            let conv = conversations::thread_id(world, &number_id, r.phone, test);
+            let conv =
+                conversations::thread_id(world, project.as_deref(), &number_id, r.phone, test);
             if world.conversations.contains_key(&conv) {
                 record_outbound(world, seq, idx, &conv, MessageStatus::Sending);
             }
@@ -743,7 +796,7 @@ pub fn thread_of(world: &World, run: &SendRun, idx: usize) -> String {
     }
     let r = &run.recipients[idx];
     let number = run.numbers.get(r.pin as usize).map_or("", |n| n.0.as_str());
-    conversations::thread_id(world, number, r.phone, run.test)
+    conversations::thread_id(world, run.project_id.as_deref(), number, r.phone, run.test)
 }
 
 /// The short link of recipient `idx` of `run`, when the run tracks links.

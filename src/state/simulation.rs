@@ -114,6 +114,9 @@ impl Simulation {
             };
             ran += 1;
             self.perform(effects).await;
+            // Let the requests that share this worker thread in between slices: a long advance
+            // must not stall them for its whole length.
+            tokio::task::yield_now().await;
         }
         ran
     }

@@ -377,6 +377,23 @@ async fn a_send_over_the_mixed_list_ends_with_the_magic_numbers_outcomes() {
     assert!(!wave2.is_empty());
     assert!(!wave2.contains(&magic(5)), "0005 opted out: {wave2:?}");
     assert!(wave2.contains(&magic(6)));
+    // A conversation belongs to one project: 0006's answer to the second wave opens the second
+    // project's own thread on the same number, and the first thread is left as it was.
+    let second_thread = thread_of(&app, &second, &magic(6), false).await;
+    assert_eq!(second_thread["project_id"], second.as_str());
+    assert_eq!(second_thread["from"], s.number_e164.as_str());
+    assert_ne!(second_thread["conversation_id"], id);
+    assert_eq!(messages_of(&app, id).await.len(), 2);
+    let replied = log
+        .iter()
+        .find(|e| {
+            e["event_type"] == "message.replied" && e["data"]["project_id"] == second.as_str()
+        })
+        .expect("0006 answers the second wave");
+    assert_eq!(
+        replied["data"]["conversation_id"],
+        second_thread["conversation_id"]
+    );
 }
 
 /// A sandbox whose sends make `per_second` messages per sandbox second, over `fixtures`.

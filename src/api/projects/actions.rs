@@ -380,7 +380,7 @@ async fn schedule_project(
         return Err(ApiError::validation("scheduled_at", "is required"));
     };
     let now = state.sim.clock.now();
-    let answer = {
+    let (answer, project_id) = {
         let mut world = state.sim.store.write();
         let mut p = find(&world, &caller, &path)?.clone();
         let to = transition(p.status, Action::Schedule).map_err(refused)?;
@@ -415,11 +415,34 @@ async fn schedule_project(
             daily_cap_bypass: bypass,
         };
         world.projects.insert(p.id.clone(), p);
-        // The engine takes it from here: due now (or in the past) means it starts at once.
-        send::schedule(&mut world, &project_id, &caller.org_id, at.max(now), now);
-        state.sim.wake_engine(&mut world);
-        answer
+        (answer, project_id)
     };
+    // The engine takes it from here. Its run (a million recipients take a few hundred
+    // milliseconds) is built off the async worker under a read lock, so reads go on meanwhile,
+    // then installed under the write lock unless a pause or unschedule came first.
+    let from = at.max(now);
+    let built = {
+        let state = state.clone();
+        let (id, org) = (project_id.clone(), caller.org_id.clone());
+        web::block(move || send::build(&state.sim.store.read(), &id, &org, from, now))
+            .await
+            .ok()
+            .flatten()
+    };
+    {
+        let mut world = state.sim.store.write();
+        let installed = built.is_some_and(|b| send::install(&mut world, b, true));
+        let still_scheduled = world
+            .projects
+            .get(&project_id)
+            .is_some_and(|p| p.status == Status::Scheduled);
+        if !installed && still_scheduled {
+            // Another schedule call raced this one: build again under the lock.
+            send::schedule(&mut world, &project_id, &caller.org_id, from, now);
+        }
+        state.sim.wake_engine(&mut world);
+    }
+    // Due now (or in the past) means it starts at once.
     state.sim.run_due().await;
     Ok(ok(answer))
 }

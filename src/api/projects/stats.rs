@@ -13,6 +13,7 @@ use crate::domain::contacts::LineType;
 use crate::domain::lrn;
 use crate::domain::project::{Protocol, Status};
 use crate::domain::project_record::{Metrics, Project, TestCounts};
+use crate::domain::send::flag;
 use crate::domain::time;
 use crate::error::ApiResult;
 use crate::http::routes::Routes;
@@ -181,11 +182,40 @@ async fn project_throughput(
         Protocol::Sms => c.att_sms_tpm,
     });
     let metered = cap.is_some() || tpm.is_some();
-    let (tmo, att, coverage) = carrier_split(&world, p, recipients);
+    let (mut tmo, mut att, coverage) = carrier_split(&world, p, recipients);
+    let mut need = tmo * parts;
+    // Once a send has begun, what is left of it, exactly: its recipients not yet messaged.
+    let begun = world
+        .engine
+        .by_project
+        .get(&p.id)
+        .map(|&seq| &world.engine.runs[seq as usize])
+        .filter(|r| r.next > 0);
+    let recipients = match begun {
+        Some(run) => {
+            let left: Vec<_> = run.recipients[run.next.min(run.recipients.len())..]
+                .iter()
+                .filter(|r| !r.has(flag::SKIPPED) && !world.is_opted_out(&p.org_id, r.phone))
+                .collect();
+            let left_count = left.len() as u64;
+            att = if recipients == 0 {
+                0
+            } else {
+                (att as f64 * left_count as f64 / recipients as f64).round() as u64
+            };
+            tmo = left.iter().filter(|r| r.has(flag::T_MOBILE)).count() as u64;
+            need = left
+                .iter()
+                .filter(|r| r.has(flag::T_MOBILE))
+                .map(|r| u64::from(r.parts))
+                .sum();
+            left_count
+        }
+        None => recipients,
+    };
     let t_mobile = cap.map(|cap| {
         let day = time::local_date(now, Los_Angeles);
         let used = campaign.map_or(0, |c| world.t_mobile_used(&c.brand_id, day));
-        let need = tmo * parts;
         let will_pause = !p.daily_cap_bypass && used + need > cap;
         let days = if p.daily_cap_bypass || cap == 0 {
             1

@@ -1,14 +1,15 @@
 // Conversations (CONTRACT §2 keyset pages, §9) through the TypeScript SDK 0.11.1: listConversations,
-// getConversation and listConversationMessages. replyToConversation needs the send engine (pending in
-// ../coverage.json). Paging with small limits visits every seeded thread once, newest
-// last_inbound_at first, next_cursor null on the last page; the filters; 400 for a tampered cursor
-// and for a cursor reused with other filters; 404 across trees; messages newest first with the
-// direction's fields; POST /_sandbox/inbound: a reply tops the list, a whole-message STOP opts out.
+// getConversation and listConversationMessages (replyToConversation, the threads a send opens and a
+// test thread under include_test are in sends.test.mjs, each on a sandbox of its own). Paging with
+// small limits visits every seeded thread once, newest last_inbound_at first, next_cursor null on
+// the last page; the filters; 400 for a tampered cursor and for a cursor reused with other filters;
+// 404 across trees; messages newest first with the direction's fields; POST /_sandbox/inbound: a
+// reply tops the list, a whole-message STOP opts out.
 // The twin of ../python/test_conversations.py, with the same kinds of assertions.
 
 import { before, after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ContractValidator, startSandbox, seededKeys, makeClient, parseTs, expectError, control, advance, idPattern } from "./support.mjs";
+import { ContractValidator, startSandbox, seededKeys, makeClient, parseTs, expectError, control, advance, idPattern, events as allEvents } from "./support.mjs";
 
 const validator = new ContractValidator();
 const CONVERSATION_ID = idPattern("conv");
@@ -265,7 +266,7 @@ describe("inbound through POST /_sandbox/inbound", () => {
       message_id: answer.message_id, direction: "inbound", text: "SDK node: count me in", media_urls: [], status: "received",
       sent_at: null, delivered_at: null, received_at: at, error_code: null,
     }]);
-    const events = (await control(sandbox, validator, "GET", "/events"))
+    const events = (await allEvents(sandbox, validator))
       .filter((e) => e.event_type === "message.replied" && e.data.message_id === answer.message_id);
     assert.equal(events.length, 1);
     assert.deepEqual([events[0].data.conversation_id, events[0].data.from, events[0].data.to], [thread.conversation_id, thread.to, thread.from]);

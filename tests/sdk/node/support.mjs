@@ -1,7 +1,8 @@
 // Shared machinery of the Node contract tests (the twin of ../python/support.py).
 //
 // - startSandbox(): a fresh `pc-sandbox serve --port 0 --clock manual` per test
-//   file, its port read from stdout, stopped by `sandbox.stop()`.
+//   file (or per test, with extra `args` such as `--send-rate 0.01`), its port
+//   read from stdout, stopped by `sandbox.stop()`.
 // - ContractValidator: every response the SDK receives is checked, inside a
 //   custom `fetch`, against the schemas derived from the SDK's d.ts
 //   (../derive_schemas.py): envelope or error envelope, the route's `data`
@@ -223,10 +224,10 @@ export function sandboxBinary() {
   return path.join(target, "debug", "pc-sandbox");
 }
 
-export async function startSandbox({ startTimeoutMs = 60_000 } = {}) {
+export async function startSandbox({ startTimeoutMs = 60_000, args: extra = [] } = {}) {
   const bin = sandboxBinary();
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: build it (cargo build --bin pc-sandbox) or set PC_SANDBOX_BIN`);
-  const args = ["serve", "--port", "0", "--clock", "manual", "--clock-start", CLOCK_START, "--seed", "1"];
+  const args = ["serve", "--port", "0", "--clock", "manual", "--clock-start", CLOCK_START, "--seed", "1", ...extra];
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   const output = [];
   const remember = (line) => {
@@ -314,6 +315,20 @@ export async function fetchBytes(sandbox, url) {
   if (!url.startsWith(`${sandbox.origin}/`)) throw new Error(`${url} is not on this sandbox (${sandbox.origin})`);
   const res = await fetch(url);
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/**
+ * The whole event log (GET /_sandbox/events, oldest first), page by page: a page holds at most
+ * 1,000 events (100 by default), and the send engine writes several per message.
+ */
+export async function events(sandbox, validator) {
+  const out = [];
+  for (;;) {
+    const query = out.length ? `limit=1000&after=${out.at(-1).id}` : "limit=1000";
+    const page = await control(sandbox, validator, "GET", `/events?${query}`);
+    if (!page.length) return out;
+    out.push(...page);
+  }
 }
 
 /** POST /_sandbox/clock/advance {seconds}: runs every job due by then; returns the new time. */

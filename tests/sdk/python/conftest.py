@@ -36,12 +36,25 @@ def _no_contract_violations(request: pytest.FixtureRequest, validator: ContractV
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
+def sandbox(validator: ContractValidator) -> Iterator[Sandbox]:
     box = Sandbox()
     try:
+        box.seeded_projects = _projects_at_start(box, validator)
         yield box
     finally:
         box.stop()
+
+
+def _projects_at_start(box: Sandbox, validator: ContractValidator) -> list[dict]:
+    """The projects of the root tree as the session found them, before any test moved the clock:
+    the send engine completes the seeded `sending` project within seconds of sandbox time."""
+    elevated = next(k["key"] for k in box.control(validator, "GET", "/keys") if k["role"] == "elevated")
+    client = RecordingClient(api_key=elevated, base_url=box.base_url, max_retries=0, timeout=10.0,
+                             transport=ValidatingTransport(validator))
+    try:
+        return client.list_projects()["data"]
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import httpx
 import jsonschema
@@ -249,17 +249,18 @@ def sandbox_binary() -> Path:
 
 
 class Sandbox:
-    """A fresh `pc-sandbox serve --port 0 --clock manual` for one test session."""
+    """A fresh `pc-sandbox serve --port 0 --clock manual` for one test session (or one test, with
+    `extra_args` such as `--send-rate 0.01` or `--fixtures FILE`)."""
 
     START_TIMEOUT = 60.0
 
-    def __init__(self) -> None:
+    def __init__(self, extra_args: Sequence[str] = ()) -> None:
         binary = sandbox_binary()
         if not binary.exists():
             raise RuntimeError(f"{binary} does not exist: build it (cargo build --bin pc-sandbox) or set PC_SANDBOX_BIN")
         self.args = [
             str(binary), "serve", "--port", "0", "--clock", "manual",
-            "--clock-start", CLOCK_START, "--seed", SEED,
+            "--clock-start", CLOCK_START, "--seed", SEED, *extra_args,
         ]
         self.output: deque[str] = deque(maxlen=200)
         self._port: Optional[int] = None
@@ -337,6 +338,18 @@ class Sandbox:
         """GET a URL the sandbox handed out (a hosted file, a ready media file): raw bytes, no envelope."""
         assert url.startswith(self.origin + "/"), f"{url} is not on this sandbox ({self.origin})"
         return self.http.get(url)
+
+
+def all_events(control: Callable[..., Any]) -> list[dict]:
+    """The whole event log (`GET /_sandbox/events`, oldest first), page by page: one page holds at
+    most 1,000 events (100 by default), and the send engine writes several per message."""
+    out: list[dict] = []
+    while True:
+        query = "limit=1000" + (f"&after={out[-1]['id']}" if out else "")
+        page = control("GET", f"/events?{query}")
+        if not page:
+            return out
+        out.extend(page)
 
 
 # ---------------------------------------------------------------------------

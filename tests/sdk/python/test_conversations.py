@@ -8,8 +8,8 @@ a cursor reused with other filters are 400s; threads outside the key's tree are 
 newest first with the direction's fields. `POST /_sandbox/inbound` adds a reply that tops the list,
 and a whole-message STOP opts the thread out. The Python session shares one sandbox whose clock the
 other tests move, so every "all threads" read passes an explicit `updated_since` 89 days back.
-Not reachable yet (coverage.json `pending`): reply_to_conversation (needs the send engine), and
-include_test=true showing test threads (no test conversation can exist: test sends open none).
+reply_to_conversation, the threads a send opens and include_test=true showing a test thread are in
+test_sends.py (each on a sandbox of its own).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 
 from listkit import raises
 from projectkit import PROJECT_ID, data
-from support import id_pattern, parse_ts
+from support import all_events, id_pattern, parse_ts
 
 CONVERSATION_ID = id_pattern("conv")
 MESSAGE_ID = id_pattern("msg")
@@ -326,7 +326,7 @@ def inbound(control, sender: str, to: str, text: str) -> dict:
 
 
 def replied_event(control, message_id: str) -> dict:
-    events = [e for e in control("GET", "/events") if e["event_type"] == "message.replied"
+    events = [e for e in all_events(control) if e["event_type"] == "message.replied"
               and e["data"].get("message_id") == message_id]
     assert len(events) == 1, f"{len(events)} message.replied events for {message_id}"
     return events[0]

@@ -9,6 +9,10 @@ that refuse a create, test or schedule. Every create body is built from what the
 their numbers are free for the next test (a scheduled, sending or paused project holds its
 numbers). The Python SDK has no `phone_number_id` and no way to send the immutable fields in a
 PATCH: those bodies go through a plain httpx client on the same validating transport (`raw`).
+The seeded `sending` project completes within seconds once the session's clock moves (the send
+engine), so the tests that need a sending project schedule one of their own at the sandbox's now
+(`sending`), and the every-status check reads the projects the session started with; what a send
+does (outcomes, metrics, auto-pauses) is in test_sends.py.
 Not reachable yet (coverage.json `pending`): 409 SENDING_PAUSED on test/schedule and 403
 ONBOARDING_INCOMPLETE on copy, since no project can exist in those organizations.
 """
@@ -81,15 +85,35 @@ def ids(rows: list[dict]) -> list[str]:
     return sorted(r["id"] for r in rows)
 
 
+@pytest.fixture
+def sending(api, now) -> Iterator[dict]:
+    """A project of this test in `sending`. The seeded one completes within seconds of sandbox time
+    once the clock moves (the send engine), and other tests move the session's clock; scheduled at
+    the sandbox's now, this one starts at once and stays `sending` while the test leaves the clock
+    alone. Paused and unscheduled afterwards, so nothing more leaves and its number is free again."""
+    s = find_sendable(api)
+    project = create(api, s, "SDK sending (python)")
+    data(api.schedule_project(project["id"], now(), "America/New_York"))
+    try:
+        detail = data(api.get_project(project["id"]))
+        assert detail["status"] == "sending", f"scheduled now, it starts at once: {detail}"
+        yield detail
+    finally:
+        if data(api.get_project(project["id"]))["status"] in ("scheduled", "sending"):
+            data(api.pause_project(project["id"], reason="SDK test over"))
+        release(api, project["id"])
+
+
 # ---------------------------------------------------------------------------
 # Reads and filters
 # ---------------------------------------------------------------------------
 
 
-def test_list_projects_seeded_world_in_every_status(world):
-    rows = world["projects"]
-    statuses = {r["status"] for r in rows}
+def test_list_projects_seeded_world_in_every_status(world, sandbox):
+    # As the session found it: the seeded `sending` project completes once the clock moves.
+    statuses = {r["status"] for r in sandbox.seeded_projects}
     assert set(STATUSES) <= statuses, f"the seeded world lacks statuses {set(STATUSES) - statuses}"
+    rows = world["projects"]
     assert any(r["type"] == "survey" for r in rows), "no seeded survey"
     assert len(set(ids(rows))) == len(rows), "duplicate project ids"
     for row in rows:
@@ -344,10 +368,10 @@ def test_create_project_validation_errors_come_together(api, world):
     assert len(data(api.list_projects())) == before, "a refused create made a project"
 
 
-def test_a_number_a_scheduled_sending_or_paused_project_holds_is_409(api, world):
+def test_a_number_a_scheduled_sending_or_paused_project_holds_is_409(api, world, sending):
     """CONTRACT §7: a number in use elsewhere -> 409 PHONE_NUMBER_UNAVAILABLE, on create and on PATCH."""
     for status in HOLDING:
-        holder = data(api.get_project(seeded(world, status)["id"]))
+        holder = sending if status == "sending" else data(api.get_project(seeded(world, status)["id"]))
         number = holder["phone_number_ids"][0]
         assert number in held_numbers(api)
         err = raises(lambda: api.create_project(
@@ -406,7 +430,7 @@ def test_update_project_refuses_the_immutable_fields_together(api, raw):
     assert response.status_code == 400 and "no_such_field" in {d["field"] for d in response.json()["details"]}
 
 
-def test_update_project_only_in_draft_or_awaiting_test(api, world):
+def test_update_project_only_in_draft_or_awaiting_test(api, world, sending):
     s = find_sendable(api)
     project = create(api, s, "SDK not editable (python)")
     data(api.schedule_project(project["id"], "2026-11-20T10:00:00-05:00", "America/New_York"))
@@ -416,8 +440,8 @@ def test_update_project_only_in_draft_or_awaiting_test(api, world):
         raises(lambda: api.update_project(project["id"], name="SDK too late"), 409, "PROJECT_NOT_EDITABLE")
     finally:
         release(api, project["id"])
-    for status in ("sending", "completed"):
-        raises(lambda: api.update_project(seeded(world, status)["id"], name="SDK too late"), 409, "PROJECT_NOT_EDITABLE")
+    for project_id in (sending["id"], seeded(world, "completed")["id"]):
+        raises(lambda: api.update_project(project_id, name="SDK too late"), 409, "PROJECT_NOT_EDITABLE")
     # Back in awaiting_test it is editable again.
     assert data(api.update_project(project["id"], name="SDK editable again"))["name"] == "SDK editable again"
 
@@ -539,9 +563,8 @@ def test_schedule_project_with_and_without_daily_cap_bypass(api, validator):
         release(api, project["id"])
 
 
-def test_schedule_refuses_sending_and_completed_projects(api, world):
-    for status in ("sending", "completed"):
-        project = seeded(world, status)
+def test_schedule_refuses_sending_and_completed_projects(api, world, sending):
+    for status, project in (("sending", sending), ("completed", seeded(world, "completed"))):
         with pytest.raises(PoliticalCommsError) as info:
             api.schedule_project(project["id"], "2026-11-20T10:00:00-05:00", "America/New_York")
         assert info.value.status_code == 409, info.value
@@ -579,9 +602,8 @@ def test_unschedule_a_project_that_was_never_scheduled(api):
     assert (answer["project_id"], answer["status"]) == (project["id"], "awaiting_test"), answer
 
 
-def test_unschedule_refuses_sending_and_completed_projects(api, world):
-    for status in ("sending", "completed"):
-        project = seeded(world, status)
+def test_unschedule_refuses_sending_and_completed_projects(api, world, sending):
+    for status, project in (("sending", sending), ("completed", seeded(world, "completed"))):
         with pytest.raises(PoliticalCommsError) as info:
             api.unschedule_project(project["id"])
         assert info.value.status_code == 409, info.value
