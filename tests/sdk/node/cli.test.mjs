@@ -13,7 +13,19 @@
 // project commands: `projects create` (prints the created `data.id`), `projects list` (table: ID,
 // NAME, CAMPAIGN, ORG), `projects get <id>` (key/value lines), `projects test <id> --phone ...`
 // (prints `tests_sent`), `projects schedule <id> --send-at --timezone [--daily-cap-bypass]`,
-// `projects unschedule <id>` and `projects copy <id>`.
+// `projects unschedule <id>` and `projects copy <id>`; and, against the threads of a simulated
+// send on a sandbox of their own (sendkit.mjs: the child org's project over contacts-mixed.csv,
+// a test send 0006 answers, the broadcast scheduled now, the manual clock moved 3 hours), the
+// conversation commands: `conversations list --project` (table: ID, STATUS, FROM, TO, LAST
+// INBOUND; the 0005 thread `opted_out`, 0006 `active`; `include_test=false` always sent),
+// `--include-test` (adds the test thread, which no column marks), `--json` (the API's answer
+// unchanged), `--limit`/`--cursor` (the cursor only in the JSON), `--since` (`(no results)`),
+// `conversations get <id>` (key/value lines; unknown id: the 404 as the CLI's error, exit 1),
+// `conversations messages <id> [--limit --cursor]` (table: ID, DIRECTION, STATUS, TEXT newest
+// first; the broadcast text's newline is printed raw, so `STOP=END` stands alone on the next
+// line) and `conversations reply <id> --text` (prints the reply's id, which the SDK then sees
+// in the thread, delivered a minute later; 0005's 409 CONTACT_OPTED_OUT as the CLI's error,
+// exit 1; no or empty --text a usage error, exit 2, nothing sent).
 
 import { before, after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -24,9 +36,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  ContractValidator, startSandbox, seededKeys, makeClient, hostedFiles, poll, idPattern,
+  ContractValidator, startSandbox, seededKeys, makeClient, hostedFiles, poll, idPattern, expectError, parseTs,
 } from "./support.mjs";
 import { PROJECT_ID, MESSAGE, findSendable } from "./projectkit.mjs";
+import {
+  CONVERSATION_ID, HOUR, MESSAGE_ID, MINUTE, SAYS_YES, STOPS, TIMEZONE, UNKNOWN_CONVERSATION, YES_TEXT,
+  fresh, messagesOf, projectOverMixed, threadWith,
+} from "./sendkit.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PRELOAD = pathToFileURL(path.join(HERE, "cli-sandbox.mjs")).href;
@@ -40,6 +56,11 @@ const PRODUCTION = "https://api.politicalcomms.com/v1";
 const HEADER = ["ID", "NAME", "CONTACTS", "STATUS"];
 const STATUSES = ["ready", "failed", "processing"];
 const LIST_ID = idPattern("cl");
+const THREAD_HEADER = ["ID", "STATUS", "FROM", "TO", "LAST INBOUND"];
+const MESSAGE_HEADER = ["ID", "DIRECTION", "STATUS", "TEXT"];
+// A row of `conversations messages` starts with a message id (broadcast and reply `msg_`, test `tmsg_`).
+const MESSAGE_ROW = /^t?msg_[0-9A-Z]{26} /;
+const ERROR_HINT = "Hint: error codes are documented at https://politicalcomms.com/errors.md";
 
 const validator = new ContractValidator();
 let sandbox;
@@ -53,13 +74,14 @@ const data = (response) => {
 };
 
 /**
- * `node --import cli-sandbox.mjs <cli bin> ...args` against the sandbox. `apiKey` goes in
- * POLITICAL_COMMS_API_KEY (the CLI's default); none is inherited from this process. Returns
- * the exit code, stdout, stderr and the requests the preload saw ({method, from, to}).
+ * `node --import cli-sandbox.mjs <cli bin> ...args` against the file's sandbox, or the one in
+ * `on` (a send's own, from sendkit.fresh). `apiKey` goes in POLITICAL_COMMS_API_KEY (the CLI's
+ * default); none is inherited from this process. Returns the exit code, stdout, stderr, the
+ * requests the preload saw ({method, from, to}) and the sandbox's base URL they went to.
  */
-function runCli(args, { apiKey, env: extra = {}, script } = {}) {
+function runCli(args, { apiKey, env: extra = {}, script, on = sandbox } = {}) {
   const log = path.join(logDir, `requests-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
-  const env = { ...process.env, PC_SANDBOX_API_URL: sandbox.baseUrl, PC_CLI_SANDBOX_LOG: log, ...extra };
+  const env = { ...process.env, PC_SANDBOX_API_URL: on.baseUrl, PC_CLI_SANDBOX_LOG: log, ...extra };
   for (const name of ["POLITICAL_COMMS_API_KEY", "NODE_OPTIONS", "NODE_TEST_CONTEXT"]) delete env[name];
   for (const [name, value] of Object.entries(extra)) if (value === undefined) delete env[name];
   if (apiKey !== undefined) env.POLITICAL_COMMS_API_KEY = apiKey;
@@ -71,7 +93,7 @@ function runCli(args, { apiKey, env: extra = {}, script } = {}) {
         return;
       }
       const requests = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
-      resolve({ code: error ? error.code : 0, stdout, stderr, requests });
+      resolve({ code: error ? error.code : 0, stdout, stderr, requests, base: on.baseUrl });
     });
   });
 }
@@ -87,25 +109,48 @@ function assertRequests(run, ...paths) {
   assertCalls(run, ...paths.map((p) => ["GET", p]));
 }
 
-/** The CLI's requests: exactly these [method, production path] pairs, each rewritten to this sandbox. */
+/** The CLI's requests: exactly these [method, production path] pairs, each rewritten to the run's sandbox. */
 function assertCalls(run, ...calls) {
-  assert.deepEqual(run.requests, calls.map(([method, p]) => ({ method, from: PRODUCTION + p, to: sandbox.baseUrl + p })));
+  assert.deepEqual(run.requests, calls.map(([method, p]) => ({ method, from: PRODUCTION + p, to: run.base + p })));
 }
 
 /**
  * The CLI's `table()`: a header line, then one line per row; each column padded to its widest
  * cell, columns joined by two spaces, the line's trailing blanks trimmed, null printed as "".
- * Cells are cut at the header words' offsets, and each line must be exactly what `table()`
- * would print for the cells read, so a misaligned or overflowing cell fails instead of
- * shifting into its neighbour.
+ * Cells are cut at the header words' offsets (or, with `header`, at these names' offsets, for
+ * a header with a blank inside such as `LAST INBOUND`), and the header and each line must be
+ * exactly what `table()` would print for the cells read, so a misaligned or overflowing cell
+ * fails instead of shifting into its neighbour.
+ *
+ * `table()` prints a cell as it is, newlines included: the rest of such a cell starts in
+ * column 0 of the next line. With `rowStart`, a line it does not match continues the line
+ * before (joined back with "\n"); only a last column can break this way and still parse.
  */
-function parseTable(stdout) {
+function parseTable(stdout, { header: expected, rowStart } = {}) {
   const lines = stdout.replace(/\n$/, "").split("\n");
-  const [header, ...body] = lines;
-  const words = [...header.matchAll(/\S+/g)];
-  const names = words.map((m) => m[0]);
-  const starts = words.map((m) => m.index);
+  const [header, ...physical] = lines;
+  let names;
+  let starts;
+  if (expected) {
+    names = expected;
+    starts = [];
+    for (const name of names) {
+      const at = header.indexOf(name, starts.length ? starts.at(-1) + names[starts.length - 1].length : 0);
+      assert.ok(at >= 0, `no ${name} in the header:\n${stdout}`);
+      starts.push(at);
+    }
+  } else {
+    const words = [...header.matchAll(/\S+/g)];
+    names = words.map((m) => m[0]);
+    starts = words.map((m) => m.index);
+  }
   const widths = starts.map((s, i) => (i + 1 < starts.length ? starts[i + 1] - s - 2 : 0));
+  assert.equal(header, names.map((n, i) => n.padEnd(widths[i])).join("  ").trimEnd(), `a header the table layout does not explain:\n${stdout}`);
+  const body = [];
+  for (const line of physical) {
+    if (rowStart && body.length && !rowStart.test(line)) body[body.length - 1] += `\n${line}`;
+    else body.push(line);
+  }
   const rows = body.map((line) => {
     const cells = starts.map((s, i) => line.slice(s, starts[i + 1]).trim());
     const printed = cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
@@ -120,6 +165,25 @@ const str = (value) => {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 };
+
+/** What the CLI writes to stderr for an API error (the SDK's PoliticalCommsError `e`), exiting 1. */
+const apiError = (e) => `Error ${e.code} (HTTP ${e.statusCode}): ${e.message}\n${ERROR_HINT}\n`;
+
+/** The production path of GET /conversations with this query, in the SDK's order. */
+const conversationsPath = (query) => `/conversations?${new URLSearchParams(query)}`;
+
+/** A thread as `conversations list` prints it; a message as `conversations messages` does. */
+const threadRow = (t) => ({ ID: t.conversation_id, STATUS: t.status, FROM: t.from, TO: t.to, "LAST INBOUND": str(t.last_inbound_at) });
+const messageRow = (m) => ({ ID: m.message_id, DIRECTION: m.direction, STATUS: m.status, TEXT: str(m.text) });
+/**
+ * A row of `conversations messages` as table() prints it under `header`, with `text` in TEXT
+ * (the text's first line, where the CLI breaks the row).
+ */
+function messageLine(header, message, text) {
+  const starts = MESSAGE_HEADER.map((name) => header.indexOf(name));
+  const widths = starts.slice(1).map((s, i) => s - starts[i] - 2);
+  return [message.message_id, message.direction, message.status].map((c, i) => c.padEnd(widths[i])).concat(text).join("  ").trimEnd();
+}
 
 /** The CLI's kv(): one `key  value` line per field, keys padded to the longest. */
 function kv(obj) {
@@ -392,5 +456,261 @@ describe("political-comms projects", () => {
     assert.match(m[1], PROJECT_ID);
     assert.equal(m[2], `${name}_v2`);
     assert.equal(data(await api.getProject(m[1])).name, `${name}_v2`);
+  });
+});
+
+describe("political-comms conversations (the threads of a simulated send)", () => {
+  // A sandbox of its own (sendkit.fresh), as in sends.test.mjs: the child org's project over
+  // contacts-mixed.csv, a test send 0006 answers (a test thread), then the broadcast scheduled
+  // now and the manual clock moved 3 hours: 0005 replies STOP (thread `opted_out`), 0006 says
+  // yes (thread `active`). The CLI runs with the child key, the SDK's view is the child client.
+  // Each case compares with the SDK's view at that moment, so the reply case adding a message
+  // to the 0006 thread changes no other case's expectations.
+  let f;
+  let client;
+  let key;
+  let b;
+  let testThread;
+  const cli = (args, options = {}) => runCli(args, { apiKey: key, on: f.sandbox, ...options });
+  const thread = (contact) => threadWith(client, b.projectId, contact);
+
+  before(async () => {
+    f = await fresh(validator);
+    key = f.keys.child.key;
+    client = f.client("child");
+    b = await projectOverMixed(f, client, { orgId: f.keys.child.organization_id, name: "CLI conversations (node)" });
+    assert.equal(data(await client.testProject(b.projectId, { test_contacts: [{ phone: SAYS_YES }] })).tests_sent, 1);
+    await f.advance(HOUR);
+    data(await client.scheduleProject(b.projectId, { scheduled_at: await f.now(), scheduled_timezone: TIMEZONE }));
+    await f.advance(3 * HOUR);
+    assert.equal(data(await client.getProject(b.projectId)).status, "completed");
+    testThread = await threadWith(client, b.projectId, SAYS_YES, { test: true });
+  });
+
+  after(async () => {
+    await f?.stop();
+  });
+
+  it("conversations list --project <id> prints one row per thread: ID, STATUS, FROM, TO, LAST INBOUND", async () => {
+    const run = await cli(["conversations", "list", "--project", b.projectId]);
+    assertOk(run, "conversations list");
+    // Without --include-test the CLI still sends include_test, as false (the API's default).
+    assertRequests(run, conversationsPath({ project_id: b.projectId, include_test: false }));
+    const page = data(await client.listConversations({ project_id: b.projectId, include_test: false }));
+    assert.deepEqual([page.has_more, page.next_cursor], [false, null]);
+    const table = parseTable(run.stdout, { header: THREAD_HEADER });
+    assert.deepEqual(table.header, THREAD_HEADER);
+    assert.deepEqual(table.rows, page.data.map(threadRow));
+    for (const row of table.rows) {
+      const where = JSON.stringify(row);
+      assert.match(row.ID, CONVERSATION_ID, where);
+      assert.deepEqual([row.FROM, row.TO.startsWith("+")], [b.number, true], where);
+      assert.ok(["active", "opted_out"].includes(row.STATUS), where);
+      parseTs(row["LAST INBOUND"]);
+    }
+    const byTo = Object.fromEntries(table.rows.map((r) => [r.TO, r]));
+    assert.equal(Object.keys(byTo).length, table.rows.length, "one thread per contact");
+    assert.deepEqual([byTo[STOPS]?.STATUS, byTo[SAYS_YES]?.STATUS], ["opted_out", "active"], run.stdout);
+    assert.ok(!run.stdout.includes(testThread.conversation_id), "the test thread is listed without --include-test");
+  });
+
+  it("conversations list --include-test adds the test thread, which no column tells apart", async () => {
+    const run = await cli(["conversations", "list", "--project", b.projectId, "--include-test"]);
+    assertOk(run, "conversations list --include-test");
+    assertRequests(run, conversationsPath({ project_id: b.projectId, include_test: true }));
+    const answer = data(await client.listConversations({ project_id: b.projectId, include_test: true })).data;
+    const table = parseTable(run.stdout, { header: THREAD_HEADER });
+    assert.deepEqual(table.rows, answer.map(threadRow));
+    const real = data(await client.listConversations({ project_id: b.projectId })).data;
+    assert.deepEqual(new Set(table.rows.map((r) => r.ID)), new Set([...real, testThread].map((t) => t.conversation_id)));
+    // The table has no IS_TEST column: the test thread and the real one with 0006 print alike
+    // but for ID and LAST INBOUND (the test was answered an hour before the broadcast).
+    const with0006 = table.rows.filter((r) => r.TO === SAYS_YES);
+    assert.equal(with0006.length, 2, run.stdout);
+    const [broadcastRow, testRow] = with0006;
+    assert.equal(testRow.ID, testThread.conversation_id, "newest last_inbound_at first: the test thread is older");
+    assert.deepEqual({ ...testRow, ID: "", "LAST INBOUND": "" }, { ...broadcastRow, ID: "", "LAST INBOUND": "" });
+    assert.ok(testRow["LAST INBOUND"] < broadcastRow["LAST INBOUND"]);
+  });
+
+  it("conversations list --json prints the API's answer unchanged; --limit and --cursor page it", async () => {
+    const run = await cli(["conversations", "list", "--project", b.projectId, "--json"]);
+    assertOk(run, "conversations list --json");
+    assertRequests(run, conversationsPath({ project_id: b.projectId, include_test: false }));
+    assert.deepEqual(JSON.parse(run.stdout), await client.listConversations({ project_id: b.projectId, include_test: false }));
+
+    // One thread a page; the cursor is only in the JSON (a table prints no next_cursor).
+    const all = data(await client.listConversations({ project_id: b.projectId, include_test: true })).data;
+    assert.ok(all.length >= 3, JSON.stringify(all));
+    const seen = [];
+    let cursor = null;
+    do {
+      const query = { project_id: b.projectId, include_test: true, limit: 1, ...(cursor === null ? {} : { cursor }) };
+      const args = ["conversations", "list", "--project", b.projectId, "--include-test", "--limit", "1", "--json"];
+      const paged = await cli(cursor === null ? args : [...args, "--cursor", cursor]);
+      assertOk(paged, `conversations list --limit 1 --cursor ${cursor}`);
+      assertRequests(paged, conversationsPath(query));
+      const printed = JSON.parse(paged.stdout);
+      assert.deepEqual(printed, await client.listConversations(query));
+      assert.equal(printed.data.data.length, 1, paged.stdout);
+      seen.push(...printed.data.data);
+      assert.equal(printed.data.has_more, seen.length < all.length, paged.stdout);
+      cursor = printed.data.next_cursor;
+    } while (cursor !== null && seen.length <= all.length);
+    assert.deepEqual(seen, all);
+  });
+
+  it("conversations list --since after every thread prints (no results)", async () => {
+    const since = new Date(parseTs(await f.now()) + HOUR).toISOString();
+    const run = await cli(["conversations", "list", "--project", b.projectId, "--since", since]);
+    assertOk(run, "conversations list --since");
+    assertRequests(run, conversationsPath({ project_id: b.projectId, updated_since: since, include_test: false }));
+    assert.deepEqual(data(await client.listConversations({ project_id: b.projectId, updated_since: since })).data, []);
+    assert.equal(run.stdout, "(no results)\n");
+  });
+
+  it("conversations get <id> prints every field of the thread as key/value lines", async () => {
+    const stop = await thread(STOPS);
+    for (const t of [stop, await thread(SAYS_YES), testThread]) {
+      const id = t.conversation_id;
+      const run = await cli(["conversations", "get", id]);
+      assertOk(run, `conversations get ${id}`);
+      assertRequests(run, `/conversations/${id}`);
+      const detail = data(await client.getConversation(id));
+      assert.equal(run.stdout, kv(detail) + "\n");
+      assert.match(run.stdout, new RegExp(`^conversation_id +${id}$`, "m"));
+      assert.match(run.stdout, new RegExp(`^is_test +${t === testThread}$`, "m"));
+    }
+    // The 0005 thread: opted out; the contact object printed as JSON (the CLI's str()).
+    const run = await cli(["conversations", "get", stop.conversation_id]);
+    for (const line of ["status +opted_out", "opted_out +true", `contact +\\{"phone_number":"\\${STOPS}"\\}`, "inbound_messages +1", "outbound_messages +1"]) {
+      assert.match(run.stdout, new RegExp(`^${line}$`, "m"));
+    }
+
+    // An unknown id: the API's 404 as the CLI's error line, exit 1.
+    const missing = await cli(["conversations", "get", UNKNOWN_CONVERSATION]);
+    assert.equal(missing.code, 1, missing.stdout + missing.stderr);
+    assert.equal(missing.stdout, "");
+    assertRequests(missing, `/conversations/${UNKNOWN_CONVERSATION}`);
+    const e = await expectError(client.getConversation(UNKNOWN_CONVERSATION), 404, "CONVERSATION_NOT_FOUND");
+    assert.equal(missing.stderr, apiError(e));
+  });
+
+  it("conversations messages <id> prints ID, DIRECTION, STATUS, TEXT newest first; a newline in TEXT breaks the row", async () => {
+    const stop = await thread(STOPS);
+    const id = stop.conversation_id;
+    const run = await cli(["conversations", "messages", id]);
+    assertOk(run, "conversations messages");
+    assertRequests(run, `/conversations/${id}/messages`);
+    const page = data(await client.listConversationMessages(id));
+    assert.equal(page.has_more, false);
+    const [inbound, outbound, ...rest] = page.data;
+    assert.equal(rest.length, 0);
+    assert.deepEqual([inbound.direction, inbound.status, inbound.text], ["inbound", "received", "STOP"]);
+    assert.deepEqual([outbound.direction, outbound.status], ["outbound", "delivered"]);
+    const [body, footer, ...more] = outbound.text.split("\n");
+    assert.deepEqual([footer, more], ["STOP=END", []], JSON.stringify(outbound.text));
+    assert.ok(body.startsWith(`Hi Test! Find your polling place: https://${b.domain}/`), body);
+
+    // The CLI prints the text as it is: the broadcast's row ends after its link, and its
+    // `STOP=END` stands alone at the start of the next line, under ID, like a row of its own.
+    const lines = run.stdout.split("\n");
+    assert.equal(lines.length, 5, run.stdout);
+    assert.equal(lines.at(-1), "");
+    assert.equal(lines[1], messageLine(lines[0], inbound, inbound.text));
+    assert.equal(lines[2], messageLine(lines[0], outbound, body));
+    assert.equal(lines[3], "STOP=END");
+    const table = parseTable(run.stdout, { header: MESSAGE_HEADER, rowStart: MESSAGE_ROW });
+    assert.deepEqual(table.rows, page.data.map(messageRow));
+    assert.equal(table.rows[1].TEXT, outbound.text);
+
+    // The 0006 thread and the test thread the same way (a test message's id is tmsg_).
+    for (const t of [await thread(SAYS_YES), testThread]) {
+      const other = await cli(["conversations", "messages", t.conversation_id]);
+      assertOk(other, `conversations messages ${t.conversation_id}`);
+      const messages = data(await client.listConversationMessages(t.conversation_id)).data;
+      assert.deepEqual(parseTable(other.stdout, { header: MESSAGE_HEADER, rowStart: MESSAGE_ROW }).rows, messages.map(messageRow));
+      assert.ok(messages.some((m) => m.direction === "inbound" && m.text === YES_TEXT), other.stdout);
+      assert.equal(other.stdout.split("\n").length, messages.length + 2 + messages.filter((m) => m.text.includes("\n")).length);
+    }
+  });
+
+  it("conversations messages --limit 1 prints the newest alone; --cursor (from --json) the next", async () => {
+    const stop = await thread(STOPS);
+    const id = stop.conversation_id;
+    const [newest, next] = await messagesOf(client, id);
+    const first = await cli(["conversations", "messages", id, "--limit", "1"]);
+    assertOk(first, "conversations messages --limit 1");
+    assertRequests(first, `/conversations/${id}/messages?limit=1`);
+    // A table says nothing of further pages.
+    assert.deepEqual(parseTable(first.stdout, { header: MESSAGE_HEADER, rowStart: MESSAGE_ROW }).rows, [messageRow(newest)]);
+    const json = await cli(["conversations", "messages", id, "--limit", "1", "--json"]);
+    assertOk(json, "conversations messages --limit 1 --json");
+    const printed = JSON.parse(json.stdout);
+    assert.deepEqual(printed, await client.listConversationMessages(id, { limit: 1 }));
+    assert.equal(printed.data.has_more, true);
+    const cursor = printed.data.next_cursor;
+    const second = await cli(["conversations", "messages", id, "--limit", "1", "--cursor", cursor]);
+    assertOk(second, "conversations messages --cursor");
+    assertRequests(second, `/conversations/${id}/messages?${new URLSearchParams({ limit: 1, cursor })}`);
+    assert.deepEqual(parseTable(second.stdout, { header: MESSAGE_HEADER, rowStart: MESSAGE_ROW }).rows, [messageRow(next)]);
+  });
+
+  it("conversations reply <id> --text prints the queued reply's id; the thread shows it, delivered on the clock", async () => {
+    const yes = await thread(SAYS_YES);
+    const id = yes.conversation_id;
+    const before = data(await client.getConversation(id));
+    const text = "Polls are open until 7:30pm";
+    const at = await f.now();
+    const run = await cli(["conversations", "reply", id, "--text", text]);
+    assertOk(run, "conversations reply");
+    assertCalls(run, ["POST", `/conversations/${id}/messages`]);
+    const m = /^Sent reply (\S+) in conversation (\S+)\.\n$/.exec(run.stdout);
+    assert.ok(m, `unexpected output: ${JSON.stringify(run.stdout)}`);
+    assert.match(m[1], MESSAGE_ID);
+    assert.equal(m[2], id);
+
+    const [reply] = await messagesOf(client, id);
+    assert.deepEqual([reply.message_id, reply.direction, reply.text, reply.received_at], [m[1], "outbound", text, null]);
+    assert.ok(["queued", "sending", "sent"].includes(reply.status), reply.status);
+    const after = data(await client.getConversation(id));
+    assert.deepEqual([after.outbound_messages, after.inbound_messages, after.last_outbound_at, after.last_inbound_at, after.status],
+      [before.outbound_messages + 1, before.inbound_messages, at, before.last_inbound_at, "active"]);
+
+    await f.advance(MINUTE);
+    const shown = await cli(["conversations", "messages", id]);
+    assertOk(shown, "conversations messages");
+    const rows = parseTable(shown.stdout, { header: MESSAGE_HEADER, rowStart: MESSAGE_ROW }).rows;
+    assert.deepEqual(rows[0], { ID: m[1], DIRECTION: "outbound", STATUS: "delivered", TEXT: text });
+    assert.deepEqual(rows, (await messagesOf(client, id)).map(messageRow));
+  });
+
+  it("conversations reply refused (0005 opted out: 409 CONTACT_OPTED_OUT) exits 1 with the API's error; no --text is a usage error", async () => {
+    const stop = await thread(STOPS);
+    const id = stop.conversation_id;
+    const counts = async () => {
+      const c = data(await client.getConversation(id));
+      return [c.inbound_messages, c.outbound_messages];
+    };
+    const before = await counts();
+    const text = "Sorry to see you go";
+    const run = await cli(["conversations", "reply", id, "--text", text]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.equal(run.stdout, "");
+    assertCalls(run, ["POST", `/conversations/${id}/messages`]); // a 409 is not retried
+    const e = await expectError(client.replyToConversation(id, { text }), 409, "CONTACT_OPTED_OUT");
+    assert.equal(run.stderr, apiError(e));
+    assert.match(run.stderr, /^Error CONTACT_OPTED_OUT \(HTTP 409\): \S/);
+    assert.deepEqual(await counts(), before, "a refused reply queued a message");
+
+    // No --text, or an empty one: the CLI's usage error (exit 2, the help after it), no request.
+    for (const extra of [[], ["--text", ""]]) {
+      const usage = await cli(["conversations", "reply", id, ...extra]);
+      assert.equal(usage.code, 2, usage.stdout + usage.stderr);
+      assert.equal(usage.stdout, "");
+      assert.ok(usage.stderr.startsWith('conversations reply requires --text "<text>"\n\nPolitical Comms CLI\n'), usage.stderr);
+      assert.deepEqual(usage.requests, []);
+    }
+    assert.deepEqual(await counts(), before);
   });
 });
