@@ -152,6 +152,17 @@ pub struct ServeArgs {
     /// The most all hosted uploads may hold together, in MB (bundled samples do not count).
     #[arg(long, default_value_t = 512)]
     pub hosted_files_quota_mb: u64,
+    /// A webhook endpoint to start with: `URL` (every event type) or `URL=event,event`. Repeatable;
+    /// each endpoint's signing secret is printed at start-up.
+    #[arg(long = "webhook", value_name = "URL[=EVENTS]")]
+    pub webhooks: Vec<String>,
+    /// On a graceful shutdown, webhook deliveries still pending after a 5 s grace period are
+    /// written here (with the endpoints and the delivery log) and resumed at the next start.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<std::path::PathBuf>,
+    /// Real seconds one webhook attempt may take before it counts as failed.
+    #[arg(long, default_value_t = 10)]
+    pub webhook_timeout_seconds: u64,
     /// Messages a send makes per sandbox second, for every project. Without it a project sends
     /// at its campaign's AT&T TPM (per minute) when the campaign is metered, else 60 per second.
     #[arg(long)]
@@ -256,6 +267,16 @@ impl ServeArgs {
                 "--send-rate: messages per sandbox second, above 0 and at most 1000000".into(),
             );
         }
+        if !(1..=120).contains(&self.webhook_timeout_seconds) {
+            errors.push("--webhook-timeout-seconds: between 1 and 120".into());
+        }
+        let mut webhooks = Vec::new();
+        for w in &self.webhooks {
+            match crate::webhooks::model::WebhookSpec::parse(w) {
+                Ok(spec) => webhooks.push(spec),
+                Err(e) => errors.push(format!("--webhook {w}: {e}")),
+            }
+        }
         let fixtures = match &self.fixtures {
             None => Some(Fixtures::default_world()),
             Some(path) => match std::fs::read_to_string(path) {
@@ -294,6 +315,9 @@ impl ServeArgs {
                 body_timeout_ms: self.body_timeout_seconds.saturating_mul(1000),
                 trust_forwarded_headers: self.trust_forwarded_headers,
                 lenient_query: self.lenient_query,
+                webhooks,
+                state_file: self.state_file,
+                webhook_timeout_ms: self.webhook_timeout_seconds.saturating_mul(1000),
             }),
             _ => Err(errors),
         }

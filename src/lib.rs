@@ -48,5 +48,7 @@ pub mod sim;
 pub mod state;
 /// The in-memory stores: the world behind one lock, files, idempotency, rate limits, events.
 pub mod store;
+/// Signed webhook deliveries: endpoints, the delivery log, workers, the test receiver.
+pub mod webhooks;
 
 pub use server::{Config, Sandbox};

@@ -38,7 +38,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     };
     print_banner(&sandbox, &host);
     match sandbox.wait().await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(summary) => {
+            eprintln!("{summary}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
@@ -102,6 +105,21 @@ fn print_banner(sandbox: &Sandbox, host: &str) {
         ));
     }
     drop(world);
+    let endpoints = state.sim.hub.endpoints();
+    if !endpoints.is_empty() {
+        out.push_str("\nwebhook endpoints (verify X-Webhook-Signature with the secret):\n");
+        for e in endpoints {
+            let events = if e.events.is_empty() {
+                "all events".to_string()
+            } else {
+                e.events.join(",")
+            };
+            out.push_str(&format!("  {}  {}  [{events}]\n", e.url, e.secret));
+        }
+    }
+    if let Some(line) = sandbox.restored() {
+        out.push_str(&format!("\n{line}\n"));
+    }
     if let Some(key) = root_key {
         out.push_str(&format!(
             "\nquickstart:\n  curl -s {api}/organizations -H 'X-API-Key: {key}'\n"

@@ -21,6 +21,8 @@ use crate::seed;
 use crate::seed::Fixtures;
 use crate::sim::clock::{Clock, ClockMode};
 use crate::state::{AppState, Settings, SimSettings};
+use crate::webhooks::model::{Endpoint, WebhookSpec};
+use crate::webhooks::HubState;
 use crate::{app, middleware};
 
 /// Everything needed to start a sandbox.
@@ -51,6 +53,13 @@ pub struct Config {
     pub trust_forwarded_headers: bool,
     /// Ignore unknown query parameters on /v1 (`--lenient-query`).
     pub lenient_query: bool,
+    /// Webhook endpoints to start with (`--webhook`), after the fixtures' own.
+    pub webhooks: Vec<WebhookSpec>,
+    /// Where pending webhook deliveries (and the endpoints and log) go on a graceful shutdown, and
+    /// come back from at the next start.
+    pub state_file: Option<std::path::PathBuf>,
+    /// Host milliseconds one webhook attempt may take.
+    pub webhook_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -75,6 +84,9 @@ impl Default for Config {
             body_timeout_ms: 30_000,
             trust_forwarded_headers: false,
             lenient_query: false,
+            webhooks: Vec::new(),
+            state_file: None,
+            webhook_timeout_ms: 10_000,
         }
     }
 }
@@ -176,6 +188,9 @@ pub fn display_addr(addr: SocketAddr) -> String {
 pub struct Sandbox {
     addr: SocketAddr,
     state: web::Data<AppState>,
+    state_file: Option<std::path::PathBuf>,
+    /// What starting did with the state file (for the banner).
+    restored: Option<String>,
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     driver: tokio::task::JoinHandle<()>,
@@ -203,6 +218,7 @@ impl Sandbox {
             lenient_query: config.lenient_query,
         };
         let state = web::Data::new(AppState::new(settings, clock));
+        let restored = start_webhooks(&state, &config)?;
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let addr = listener.local_addr()?;
         let docs = {
@@ -248,6 +264,8 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             state,
+            state_file: config.state_file.clone(),
+            restored,
             handle,
             server,
             driver,
@@ -272,17 +290,120 @@ impl Sandbox {
         &self.state
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, and returns.
-    pub async fn stop(self) {
+    /// What starting did with `--state-file`, if one was given.
+    pub fn restored(&self) -> Option<&str> {
+        self.restored.as_deref()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, settles webhook deliveries
+    /// (see [`Sandbox::wait`]) and returns.
+    pub async fn stop(self) -> std::io::Result<String> {
         self.handle.stop(true).await;
         self.driver.abort();
         let _ = self.server.await;
+        settle_webhooks(&self.state, self.state_file.as_deref()).await
     }
 
-    /// Serves until the server stops (SIGINT/SIGTERM when signals are handled).
-    pub async fn wait(self) -> std::io::Result<()> {
+    /// Serves until the server stops (SIGINT/SIGTERM when signals are handled), then gives
+    /// pending webhook deliveries [`SHUTDOWN_GRACE`] to finish and writes what is left (with the
+    /// endpoints and the delivery log) to the state file. Returns a line saying what happened.
+    pub async fn wait(self) -> std::io::Result<String> {
         let result = self.server.await;
         self.driver.abort();
-        result.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+        result.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))?;
+        settle_webhooks(&self.state, self.state_file.as_deref()).await
+    }
+}
+
+/// How long a graceful shutdown waits for deliveries in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Registers the fixtures' and `--webhook` endpoints and takes over a state file's endpoints, log
+/// and pending deliveries. An endpoint the state file already has (same URL) keeps its id and
+/// secret, so receivers keep verifying across restarts.
+fn start_webhooks(state: &AppState, config: &Config) -> std::io::Result<Option<String>> {
+    let hub = &state.sim.hub;
+    hub.set_runtime(tokio::runtime::Handle::current());
+    hub.set_timeout(Duration::from_millis(config.webhook_timeout_ms.max(1)));
+    let now = state.sim.clock.now();
+    let mut restored = None;
+    if let Some(path) = config.state_file.as_deref().filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(path)?;
+        let saved: HubState = serde_json::from_str(&text).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: not a pc-sandbox state file ({e})", path.display()),
+            )
+        })?;
+        let endpoints = saved.endpoints.len();
+        let deliveries = saved.deliveries.len();
+        let pending = hub.import(saved, now);
+        restored = Some(format!(
+            "state file {}: {endpoints} endpoints, {deliveries} deliveries, {pending} pending resumed",
+            path.display()
+        ));
+    }
+    let known: Vec<String> = hub.endpoints().into_iter().map(|e| e.url).collect();
+    for spec in state
+        .settings
+        .fixtures
+        .webhook_endpoints
+        .iter()
+        .chain(&config.webhooks)
+    {
+        spec.check()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        if known.contains(&spec.url) {
+            continue;
+        }
+        let (id, drawn) = hub.draw(now);
+        hub.add_initial(Endpoint {
+            id,
+            name: spec.name.clone().unwrap_or_else(|| spec.url.clone()),
+            url: spec.url.clone(),
+            events: spec.events.clone(),
+            enabled: true,
+            secret: spec
+                .secret
+                .clone()
+                .unwrap_or_else(|| format!("whsec_{}", state.secrets.mint(&drawn))),
+            created_at: now,
+        });
+    }
+    Ok(restored)
+}
+
+/// Gives deliveries in flight [`SHUTDOWN_GRACE`] and writes the state file if there is one.
+async fn settle_webhooks(
+    state: &AppState,
+    file: Option<&std::path::Path>,
+) -> std::io::Result<String> {
+    let hub = &state.sim.hub;
+    let flushed = tokio::time::timeout(SHUTDOWN_GRACE, hub.idle())
+        .await
+        .is_ok();
+    let saved = hub.export();
+    let pending = saved
+        .deliveries
+        .iter()
+        .filter(|d| d.status == crate::webhooks::model::DeliveryStatus::Pending)
+        .count();
+    match file {
+        Some(path) => {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, serde_json::to_vec(&saved).unwrap_or_default())?;
+            std::fs::rename(&tmp, path)?;
+            Ok(format!(
+                "webhooks: {pending} pending deliveries written to {} with {} endpoints and {} deliveries",
+                path.display(),
+                saved.endpoints.len(),
+                saved.deliveries.len()
+            ))
+        }
+        None if pending > 0 => Ok(format!(
+            "webhooks: {pending} deliveries still pending at shutdown{} (use --state-file to keep them)",
+            if flushed { "" } else { " after the grace period" }
+        )),
+        None => Ok("webhooks: nothing pending".into()),
     }
 }

@@ -3,18 +3,14 @@
 //! simulation published without running a receiver.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use schemars::JsonSchema;
-use serde::Serialize;
-use serde_json::Value;
 
-use crate::domain::ledger::Event;
 use crate::domain::send;
-use crate::domain::time;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
 use crate::http::{ok, Query};
 use crate::sim::events;
 use crate::state::AppState;
+use crate::webhooks::body::EventBody;
 
 pub fn configure(r: &mut Routes) {
     r.tag("Events")
@@ -24,28 +20,6 @@ pub fn configure(r: &mut Routes) {
         .query::<u32>("limit", "At most this many events (1-1000, default 100).")
         .ok::<Vec<EventBody>>()
         .errors(&[Code::ValidationError, Code::NotFound]);
-}
-
-/// An event as its webhook body carries it (`id` = `event_id`).
-#[derive(Serialize, JsonSchema)]
-pub struct EventBody {
-    id: String,
-    event_id: String,
-    event_type: String,
-    created_at: String,
-    data: Value,
-}
-
-impl From<Event> for EventBody {
-    fn from(e: Event) -> Self {
-        EventBody {
-            event_id: e.id.clone(),
-            id: e.id,
-            event_type: e.event_type,
-            created_at: time::format(e.created_at),
-            data: e.data,
-        }
-    }
 }
 
 async fn list_events(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {

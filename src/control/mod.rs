@@ -7,6 +7,7 @@ pub mod events;
 pub mod files;
 pub mod inbound;
 pub mod keys;
+pub mod webhooks;
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -40,6 +41,7 @@ pub fn configure(r: &mut Routes) {
     events::configure(r);
     inbound::configure(r);
     clicks::configure(r);
+    webhooks::configure(r);
 }
 
 async fn health() -> HttpResponse {

@@ -365,7 +365,7 @@ impl Routes {
         &mut self.entries[last].0
     }
 
-    method_shortcuts!(get => Get, post => Post, put => Put, delete => Delete);
+    method_shortcuts!(get => Get, post => Post, put => Put, patch => Patch, delete => Delete);
 
     pub fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.entries.iter().map(|(op, _)| op)

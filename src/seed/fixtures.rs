@@ -42,6 +42,9 @@ pub struct Fixtures {
     pub media: Vec<MediaFixture>,
     #[serde(default)]
     pub projects: Vec<ProjectFixture>,
+    /// Webhook endpoints the sandbox starts with (and a reset restores).
+    #[serde(default)]
+    pub webhook_endpoints: Vec<crate::webhooks::model::WebhookSpec>,
 }
 
 fn one_number() -> usize {
@@ -365,6 +368,7 @@ impl Fixtures {
             base.contact_lists.extend(user.contact_lists);
             base.media.extend(user.media);
             base.projects.extend(user.projects);
+            base.webhook_endpoints.extend(user.webhook_endpoints);
             base
         } else {
             user

@@ -17,4 +17,6 @@ pub enum Effect {
     Schedule { at: Millis, job: Job },
     /// Forget rate-limit windows and idempotent answers that ended before this time.
     PruneExpired { now: Millis },
+    /// Attempt a webhook delivery whose retry fell due at `at`.
+    Deliver { delivery_id: String, at: Millis },
 }

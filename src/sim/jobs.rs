@@ -28,6 +28,8 @@ pub enum Job {
     MediaReady { media_id: String },
     /// The send engine: starts, attempts and message steps that fell due (`sim::send`).
     SendTick,
+    /// A webhook delivery's next attempt (its retry schedule is on the sandbox clock).
+    WebhookRetry { delivery_id: String },
 }
 
 /// When a recurring job due at `at` runs next, given that the clock reads `now`: one period
@@ -70,5 +72,9 @@ pub fn run(world: &mut World, job: &Job, at: Millis, now: Millis) -> Vec<Effect>
             Vec::new()
         }
         Job::SendTick => send::tick(world, at, now),
+        Job::WebhookRetry { delivery_id } => vec![Effect::Deliver {
+            delivery_id: delivery_id.clone(),
+            at,
+        }],
     }
 }

@@ -1,13 +1,19 @@
 //! Performing effects. Jobs and write rules decide what should happen; this is where it happens,
-//! in the order the effects were returned: events join the event log (where webhook deliveries
-//! will pick them up), follow-up jobs are scheduled, expired windows and answers are forgotten.
+//! in the order the effects were returned: events join the event log and go to the webhook
+//! endpoints that want them, follow-up jobs are scheduled, retries fall due, expired windows and
+//! answers are forgotten.
+
+use std::sync::Arc;
 
 use super::Simulation;
+use crate::domain::ledger::Logged;
 use crate::sim::effects::Effect;
+use crate::sim::events;
+use crate::webhooks::body::EventBody;
 
 impl Simulation {
-    /// Performs `effects` in order. Async because deliveries (webhook attempts) will be awaited
-    /// here, so that `/_sandbox/clock/advance` answers after them.
+    /// Performs `effects` in order. Deliveries are queued on their endpoints' workers, not
+    /// awaited: an advance of the manual clock waits for them (`run_due_settled`), requests never.
     pub async fn perform(&self, effects: Vec<Effect>) {
         let mut events = Vec::new();
         for effect in effects {
@@ -18,8 +24,43 @@ impl Simulation {
                     self.limiter.prune(now);
                     self.idempotency.prune(now);
                 }
+                Effect::Deliver { delivery_id, at } => self.hub.retry_due(&delivery_id, at),
             }
         }
-        self.events.append(events);
+        self.publish(events, None);
+    }
+
+    /// Appends `events` to the log and hands each to the endpoints that want it (only to
+    /// `only` when given: `webhook.test`).
+    pub fn publish(&self, events: Vec<Logged>, only: Option<&str>) {
+        if events.is_empty() {
+            return;
+        }
+        let n = events.len();
+        let rendered = if self.hub.listening() {
+            Some(events.clone())
+        } else {
+            None
+        };
+        let first = self.events.append(events);
+        let Some(logged) = rendered else {
+            return;
+        };
+        let world = self.store.read();
+        let bodies: Vec<(EventBody, i64)> = logged
+            .iter()
+            .enumerate()
+            .take(n)
+            .map(|(i, e)| {
+                let body = EventBody::from(events::render(&world, first + i as u64, e));
+                (body, e.created_at())
+            })
+            .collect();
+        drop(world);
+        for (body, at) in bodies {
+            let bytes: Arc<[u8]> = Arc::from(body.to_bytes());
+            self.hub
+                .publish(&body.event_id, &body.event_type, bytes, at, only);
+        }
     }
 }

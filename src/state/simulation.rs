@@ -9,6 +9,8 @@
 //! `/_sandbox/clock/advance` may race), so jobs and their effects happen in the same order on
 //! every run, and `advance` answers only once everything that fell due has been performed.
 
+use std::sync::Arc;
+
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::domain::send::SendSettings;
@@ -24,6 +26,7 @@ use crate::store::idempotency::IdempotencyStore;
 use crate::store::limiter::RateLimiter;
 use crate::store::responses::ResponseCache;
 use crate::store::Store;
+use crate::webhooks::Hub;
 
 /// What the seeded world is generated from (and regenerated from on reset).
 struct Origin {
@@ -35,7 +38,7 @@ struct Origin {
 pub struct Simulation {
     origin: Origin,
     pub clock: Clock,
-    pub scheduler: Scheduler<Job>,
+    pub scheduler: Arc<Scheduler<Job>>,
     pub store: Store,
     pub files: FileStore,
     pub idempotency: IdempotencyStore,
@@ -43,6 +46,8 @@ pub struct Simulation {
     /// Serialized answers of the hierarchy reads, valid while the world is unchanged.
     pub responses: ResponseCache,
     pub events: EventLog,
+    /// Webhook endpoints, the delivery log and the delivery workers.
+    pub hub: Hub,
     /// Serializes running due jobs and performing their effects.
     running: AsyncMutex<()>,
     /// The send engine's settings, applied again to the world a reset regenerates.
@@ -52,6 +57,12 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(fixtures: Fixtures, seed: u64, clock_start: Millis, clock: Clock) -> Self {
         let world = seed::generate(&fixtures, seed, clock_start);
+        let scheduler = Arc::new(Scheduler::default());
+        let hub = Hub::new(
+            seed,
+            scheduler.clone(),
+            crate::webhooks::hub::DEFAULT_TIMEOUT,
+        );
         let sim = Simulation {
             origin: Origin {
                 fixtures,
@@ -59,13 +70,14 @@ impl Simulation {
                 clock_start,
             },
             clock,
-            scheduler: Scheduler::default(),
+            scheduler,
             store: Store::new(world),
             files: FileStore::new(seed::samples::CATALOG),
             idempotency: IdempotencyStore::default(),
             limiter: RateLimiter::default(),
             responses: ResponseCache::default(),
             events: EventLog::default(),
+            hub,
             running: AsyncMutex::new(()),
             sends: Default::default(),
         };
@@ -100,13 +112,28 @@ impl Simulation {
     }
 
     /// Runs every job due by the clock's time, one at a time: each under the world's write lock,
-    /// then its effects performed (follow-ups scheduled, events appended) before the next one, so
-    /// the lock is held only for one job and events are out as soon as their job ran. Returns how
-    /// many jobs ran.
+    /// then its effects performed (follow-ups scheduled, events appended and queued for their
+    /// webhooks) before the next one, so the lock is held only for one job and events are out as
+    /// soon as their job ran. Returns how many jobs ran. Requests and the realtime driver call
+    /// this: it never waits for a webhook receiver.
     pub async fn run_due(&self) -> usize {
+        self.run_due_with(false).await
+    }
+
+    /// [`run_due`](Self::run_due), and after each job, wait until the webhook attempts it set
+    /// off have been made (so their retries that fall due by now run too): what
+    /// `/_sandbox/clock/advance` promises.
+    pub async fn run_due_settled(&self) -> usize {
+        self.run_due_with(true).await
+    }
+
+    async fn run_due_with(&self, settle: bool) -> usize {
         let _running = self.running.lock().await;
         let now = self.clock.now();
         let mut ran = 0;
+        if settle {
+            self.hub.idle().await;
+        }
         while let Some((at, job)) = self.scheduler.pop_due(now) {
             let effects = {
                 let mut world = self.store.write();
@@ -114,6 +141,9 @@ impl Simulation {
             };
             ran += 1;
             self.perform(effects).await;
+            if settle {
+                self.hub.idle().await;
+            }
             // Let the requests that share this worker thread in between slices: a long advance
             // must not stall them for its whole length.
             tokio::task::yield_now().await;
@@ -131,14 +161,14 @@ impl Simulation {
     /// Moves the clock forward by `ms` and runs everything due by then.
     pub async fn advance_by(&self, ms: Millis) -> Result<Millis, ClockError> {
         let now = self.clock.advance(ms)?;
-        self.run_due().await;
+        self.run_due_settled().await;
         Ok(now)
     }
 
     /// Moves the clock to `to` (never backwards) and runs everything due by then.
     pub async fn advance_to(&self, to: Millis) -> Result<Millis, ClockError> {
         let now = self.clock.set_now(to)?;
-        self.run_due().await;
+        self.run_due_settled().await;
         Ok(now)
     }
 
@@ -158,6 +188,7 @@ impl Simulation {
         self.idempotency.clear();
         self.files.clear();
         self.events.clear();
+        self.hub.reset();
         self.responses.clear();
         self.store.replace(world);
         self.prepare_world();

@@ -15,8 +15,9 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Appends events in the order given and wakes every waiter.
-    pub fn append(&self, events: impl IntoIterator<Item = Logged>) {
+    /// Appends events in the order given and wakes every waiter. Returns the position of the
+    /// first one (the next ones follow it).
+    pub fn append(&self, events: impl IntoIterator<Item = Logged>) -> u64 {
         let mut log = self.events.write();
         let before = log.len();
         log.extend(events);
@@ -25,6 +26,7 @@ impl EventLog {
         if grew {
             self.appended.notify_waiters();
         }
+        before as u64
     }
 
     pub fn len(&self) -> usize {

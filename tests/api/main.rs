@@ -22,3 +22,4 @@ mod registry;
 mod retention;
 mod scoping;
 mod sends;
+mod webhooks;
