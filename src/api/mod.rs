@@ -14,6 +14,7 @@ pub mod media;
 pub mod numbers;
 pub mod projects;
 pub mod registrations;
+pub mod stats;
 pub mod toll_free;
 
 use crate::http::routes::Routes;
@@ -25,6 +26,8 @@ pub fn configure(r: &mut Routes) {
     toll_free::configure(r);
     contact_lists::configure(r);
     media::configure(r);
+    // Before `/projects/{id}`, which would take `stats` for an id.
+    stats::configure(r);
     projects::configure(r);
     conversations::configure(r);
     email::configure(r);

@@ -18,6 +18,7 @@ pub mod project_record;
 pub mod registry;
 pub mod secrets;
 pub mod send;
+pub mod stats;
 pub mod text;
 pub mod time;
 pub mod window;

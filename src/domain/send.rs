@@ -181,6 +181,10 @@ pub struct SendRun {
     pub initiating_org_id: String,
     /// The brand whose T-Mobile daily cap applies (10DLC broadcasts only).
     pub brand_id: Option<String>,
+    /// The project's campaign (stats and ledger lines are kept per campaign).
+    pub campaign_id: Option<String>,
+    /// Recipients a pause or a cap left waiting, as counted in the stats: (day, status, n).
+    pub held_count: Option<(i64, usize, i64)>,
     /// Every number recipients were ever pinned to: (id, E.164). Only grows.
     pub numbers: Vec<(String, String)>,
     /// The project's numbers now (indexes into `numbers`), for new pins.

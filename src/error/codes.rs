@@ -81,6 +81,12 @@ catalogue! {
         "Projects use this contact list; details.projects lists them.";
     ConversationNotFound => "CONVERSATION_NOT_FOUND", 404, Documented,
         "No conversation with an inbound message and this id in the key's tree.";
+    InvalidDateFormat => "INVALID_DATE_FORMAT", 400, Documented,
+        "startDate and endDate must be dates in YYYY-MM-DD format.";
+    RangeTooLarge => "RANGE_TOO_LARGE", 400, Documented,
+        "The date range is longer than 31 days.";
+    RangeTooOld => "RANGE_TOO_OLD", 400, Documented,
+        "The range starts too far back: 180 days for message stats and the ledger, 90 for project stats.";
     ContactOptedOut => "CONTACT_OPTED_OUT", 409, Documented,
         "The contact of this conversation opted out; the organization may not text them.";
     ConversationNotSendable => "CONVERSATION_NOT_SENDABLE", 409, Documented,

@@ -314,6 +314,7 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
             },
         );
     }
+    super::history::add(&mut world, seed, start);
     super::projects::add(
         &mut world,
         fixtures,

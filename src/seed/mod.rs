@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod generate;
+pub mod history;
 pub mod lists;
 pub mod projects;
 pub mod samples;

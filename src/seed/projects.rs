@@ -266,6 +266,15 @@ pub fn add(
                 let (metrics, sent_to) = replay_sends(world, &p, done);
                 p.metrics = metrics;
                 reached = sent_to;
+                let text = p.message_text.clone().unwrap_or_default();
+                let parts = message::segments(&message::with_footer(
+                    &message::parse(&text).render(&message::NoValues, &message::NoValues, None),
+                    p.opt_out_footer_enabled,
+                ))
+                .parts
+                .max(1);
+                let at = p.scheduled_at.unwrap_or(start);
+                super::history::project(world, &p, u64::from(parts), at);
                 if f.status == Status::Completed {
                     p.completed_at = p.scheduled_at.map(|s| s + rng.random_range(1..6) * HOUR);
                 }

@@ -10,6 +10,8 @@ pub mod fetch;
 pub mod import;
 pub mod jobs;
 pub mod media;
+pub mod project_stats;
 pub mod projects;
 pub mod scheduler;
 pub mod send;
+pub mod usage;

@@ -31,10 +31,10 @@ impl Simulation {
     }
 
     /// Appends `events` to the log and hands each to the endpoints that want it (only to
-    /// `only` when given: `webhook.test`).
-    pub fn publish(&self, events: Vec<Logged>, only: Option<&str>) {
+    /// `only` when given: `webhook.test`). Returns the log position of the first.
+    pub fn publish(&self, events: Vec<Logged>, only: Option<&str>) -> u64 {
         if events.is_empty() {
-            return;
+            return self.events.len() as u64;
         }
         let n = events.len();
         let rendered = if self.hub.listening() {
@@ -44,7 +44,7 @@ impl Simulation {
         };
         let first = self.events.append(events);
         let Some(logged) = rendered else {
-            return;
+            return first;
         };
         let world = self.store.read();
         let bodies: Vec<(EventBody, i64)> = logged
@@ -62,5 +62,6 @@ impl Simulation {
             self.hub
                 .publish(&body.event_id, &body.event_type, bytes, at, only);
         }
+        first
     }
 }

@@ -11,6 +11,7 @@ pub mod files;
 pub mod idempotency;
 pub mod limiter;
 pub mod responses;
+pub mod stats;
 pub mod tree;
 pub mod world;
 

@@ -9,9 +9,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::domain::contacts::ContactList;
 use crate::domain::conversation_record::{Conversation, Message};
-use crate::domain::ids::{self, Kind};
 use crate::domain::keys::ApiKey;
-use crate::domain::ledger::{round_cents, LedgerEntry};
+use crate::domain::ledger::round_cents;
 use crate::domain::media::MediaFile;
 use crate::domain::project_record::Project;
 use crate::domain::registry::{
@@ -26,10 +25,17 @@ pub type AudienceKey = (String, Vec<String>, Vec<String>, usize);
 pub struct Charge<'a> {
     pub org_id: &'a str,
     pub initiating_org_id: &'a str,
-    /// `carrier_lookup`, `sms`, `mms`.
+    /// The product code: `carrier_lookup`, `sms`, `mms`.
     pub kind: &'a str,
+    /// What happened: `message_delivered`, `lookup`.
+    pub event_type: &'a str,
     pub quantity: u64,
+    /// The list, project or message the charge is for.
     pub reference_id: &'a str,
+    /// The project whose `actual_cost` this adds to, if any.
+    pub project_id: Option<&'a str>,
+    pub campaign_id: Option<&'a str>,
+    pub brand_id: Option<&'a str>,
     pub at: Millis,
 }
 
@@ -68,7 +74,8 @@ pub struct World {
     pub audience_cache: parking_lot::Mutex<HashMap<AudienceKey, u64>>,
     /// Opted-out numbers (as `u64`, see `contacts::phone_to_u64`) per organization.
     pub opt_outs: HashMap<String, HashSet<u64>>,
-    pub ledger: Vec<LedgerEntry>,
+    /// Per-day message and ledger aggregates (stats, usage, `actual_cost`).
+    pub stats: super::stats::Stats,
 }
 
 impl World {
@@ -95,7 +102,7 @@ impl World {
             messages: BTreeMap::new(),
             audience_cache: Default::default(),
             opt_outs: HashMap::new(),
-            ledger: Vec::new(),
+            stats: Default::default(),
         }
     }
 
@@ -109,49 +116,76 @@ impl World {
     }
 
     /// Charges `per_unit(org's rates)` × `quantity` to the charged org and to each ancestor at
-    /// its own tier rate, deducting each balance. Returns the charge to the org itself (cents).
+    /// its own tier rate, deducting each balance (never below 0) and writing one ledger line per
+    /// org into the day's aggregates. Returns the charge to the org itself (cents).
     pub fn charge(
         &mut self,
         c: Charge<'_>,
         per_unit: impl Fn(&crate::domain::registry::Rates) -> f64,
     ) -> f64 {
-        let Charge {
-            org_id,
-            initiating_org_id,
-            kind,
-            quantity,
-            reference_id,
-            at,
-        } = c;
-        let mut chain = vec![org_id.to_string()];
+        self.book(c, per_unit, true)
+    }
+
+    /// [`charge`](Self::charge) for seeded history: the same ledger lines and `actual_cost`, but
+    /// the balances (today's) are left as they are.
+    pub fn book_history(
+        &mut self,
+        c: Charge<'_>,
+        per_unit: impl Fn(&crate::domain::registry::Rates) -> f64,
+    ) -> f64 {
+        self.book(c, per_unit, false)
+    }
+
+    fn book(
+        &mut self,
+        c: Charge<'_>,
+        per_unit: impl Fn(&crate::domain::registry::Rates) -> f64,
+        deduct: bool,
+    ) -> f64 {
+        let mut chain = vec![c.org_id.to_string()];
         chain.extend(
-            crate::store::tree::ancestors(self, org_id)
+            crate::store::tree::ancestors(self, c.org_id)
                 .into_iter()
                 .map(str::to_string),
         );
+        let day = super::stats::day_of(c.at);
         let mut own = 0.0;
         for (i, id) in chain.iter().enumerate() {
             let Some(org) = self.orgs.get_mut(id) else {
                 continue;
             };
-            let cents = round_cents(per_unit(&org.rates) * quantity as f64);
+            let unit = per_unit(&org.rates);
+            let cents = round_cents(unit * c.quantity as f64);
             // Balances never go negative (CONTRACT §8): the send that empties one stops there.
-            org.balance_cents = (org.balance_cents - cents.ceil() as i64).max(0);
+            if deduct {
+                org.balance_cents = (org.balance_cents - cents.ceil() as i64).max(0);
+            }
             if i == 0 {
                 own = cents;
+                if let Some(p) = c.project_id {
+                    *self
+                        .stats
+                        .project_cost_cents
+                        .entry(p.to_string())
+                        .or_default() += cents;
+                }
             }
-            let entry_id = ids::new_id(Kind::LedgerEntry, at, &mut self.rng);
-            self.ledger.push(LedgerEntry {
-                id: entry_id,
-                org_id: id.clone(),
-                initiating_org_id: initiating_org_id.to_string(),
-                kind: kind.to_string(),
-                quantity,
-                amount_cents: -cents,
-                created_at: at,
-                reference_id: reference_id.to_string(),
-            });
+            self.stats.ledger_line(
+                id,
+                day,
+                super::stats::LedgerKey {
+                    product: c.kind.to_string(),
+                    event_type: c.event_type.to_string(),
+                    initiating_org_id: c.initiating_org_id.to_string(),
+                    campaign_id: c.campaign_id.map(str::to_string),
+                    brand_id: c.brand_id.map(str::to_string),
+                },
+                c.quantity,
+                -cents,
+                unit,
+            );
         }
+        let _ = c.reference_id;
         own
     }
 

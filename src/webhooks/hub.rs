@@ -209,7 +209,8 @@ impl Hub {
             let id = format!(
                 "{}{}",
                 Kind::WebhookDelivery.prefix(),
-                ulid::Ulid::from_parts(at.max(0) as u64, u128::from(n))
+                // `mix` is a bijection: distinct, random-looking ids in creation order per time.
+                ulid::Ulid::from_parts(at.max(0) as u64, u128::from(crate::domain::lrn::mix(n)))
             );
             self.inner.log.write().push(Delivery {
                 id: id.clone(),

@@ -314,20 +314,28 @@ async fn analysis_is_billed_runs_on_the_clock_and_follows_the_magic_numbers() {
         .await
         .expect_error(409, "ANALYSIS_NOT_COMPLETE");
     {
+        // One ledger line today: the agency is the root, so no roll-up.
+        let usage = app
+            .get(
+                &format!("/ledger/usage?startDate=2026-11-03&endDate=2026-11-03&organizationId={root_org}"),
+                ROOT,
+            )
+            .await
+            .data();
+        let lookups: Vec<&Value> = usage["organizations"][0]["usage"]
+            .as_array()
+            .expect("usage")
+            .iter()
+            .filter(|l| l["productCode"] == "carrier_lookup")
+            .collect();
+        assert_eq!(lookups.len(), 1, "{usage}");
+        assert_eq!(lookups[0]["quantity"], 23);
+        assert_eq!(lookups[0]["totalAmount"], -0.069);
+        assert_eq!(lookups[0]["unitPrice"], 0.003);
+        assert_eq!(lookups[0]["transactionCount"], 1);
         let state = app.sandbox.state();
         let world = state.sim.store.read();
-        let charges: Vec<_> = world
-            .ledger
-            .iter()
-            .filter(|e| e.reference_id == id)
-            .collect();
-        assert_eq!(charges.len(), 1, "the agency is the root: one charge");
-        assert_eq!(charges[0].kind, "carrier_lookup");
-        assert_eq!(charges[0].amount_cents, -6.9);
-        assert_eq!(
-            world.orgs[&charges[0].org_id].balance_cents,
-            balance_before - 7
-        );
+        assert_eq!(world.orgs[&root_org].balance_cents, balance_before - 7);
     }
     app.advance(1).await;
     let d = app.list(&id).await;

@@ -22,4 +22,5 @@ mod registry;
 mod retention;
 mod scoping;
 mod sends;
+mod stats;
 mod webhooks;

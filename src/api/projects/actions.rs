@@ -480,7 +480,7 @@ async fn unschedule_project(
         status: p.status,
         unscheduled_at: time::format(p.unscheduled_at.unwrap_or(now)),
     };
-    send::hold(&mut world, &p.id);
+    send::hold(&mut world, &p.id, now);
     world.projects.insert(p.id.clone(), p);
     Ok(ok(answer))
 }
@@ -547,7 +547,7 @@ async fn pause_project(
         pause_reason: p.pause.as_ref().map(|x| x.reason.clone()),
         auto_paused: p.pause.as_ref().is_some_and(|x| x.auto_paused),
     };
-    send::hold(&mut world, &p.id);
+    send::hold(&mut world, &p.id, now);
     world.projects.insert(p.id.clone(), p);
     Ok(ok(answer))
 }

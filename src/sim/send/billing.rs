@@ -57,6 +57,9 @@ pub(super) fn bill_run(world: &mut World, seq: u32, at: Millis) {
         .clone()
         .unwrap_or_else(|| run.explicit.first().map_or(String::new(), |e| e.id.clone()));
     let mms = run.mms;
+    let project = run.project_id.clone();
+    let campaign = run.campaign_id.clone();
+    let brand = run.brand_id.clone();
     let settled: Vec<(String, f64)> = run
         .payers
         .iter()
@@ -68,8 +71,12 @@ pub(super) fn bill_run(world: &mut World, seq: u32, at: Millis) {
             org_id: &org,
             initiating_org_id: &initiator,
             kind: if mms { "mms" } else { "sms" },
+            event_type: "message_delivered",
             quantity: parts,
             reference_id: &reference,
+            project_id: project.as_deref(),
+            campaign_id: campaign.as_deref(),
+            brand_id: brand.as_deref(),
             at,
         },
         charged_rate(if mms { Protocol::Mms } else { Protocol::Sms }),

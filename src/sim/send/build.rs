@@ -126,6 +126,9 @@ pub fn install(world: &mut World, built: Built, scheduled_only: bool) -> bool {
         None => world.engine.runs.len() as u32,
     };
     run.seq = seq;
+    if let Some(held) = run.held_count.take() {
+        super::counts::unhold(world, &run, held);
+    }
     if replaces.is_some() {
         world.engine.runs[seq as usize] = run;
     } else {
@@ -161,6 +164,8 @@ pub fn build(
             org_id: p.org_id.clone(),
             initiating_org_id: String::new(),
             brand_id: None,
+            campaign_id: None,
+            held_count: None,
             numbers: Vec::new(),
             current_numbers: Vec::new(),
             lists: Vec::new(),
@@ -186,6 +191,7 @@ pub fn build(
         },
     };
     run.initiating_org_id = initiating_org_id.to_string();
+    run.campaign_id = p.campaign_id.clone();
     run.brand_id = (p.channel == Channel::TenDlc)
         .then(|| p.brand_id.clone())
         .flatten();

@@ -16,6 +16,7 @@
 mod billing;
 mod build;
 mod clicks;
+mod counts;
 mod rows;
 mod runs;
 mod steps;
@@ -157,6 +158,8 @@ fn auto_pause(world: &mut World, seq: u32, at: Millis, reason: PauseReason, held
     let run = &mut world.engine.runs[seq as usize];
     run.state = RunState::Held(held);
     world.engine.active.remove(&seq);
+    counts::hold(world, seq, at, held);
+    let run = &world.engine.runs[seq as usize];
     let project = run.project_id.clone();
     if let Some(p) = project.and_then(|id| world.projects.get_mut(&id)) {
         p.status = Status::Paused;
@@ -261,6 +264,7 @@ fn attempt(world: &mut World, seq: u32, at: Millis) {
     let t = outcome::timing(seed, r.phone, &o);
     let done = run.next >= run.recipients.len();
     world.engine.attempted += 1;
+    counts::left(world, seq, at);
     if let Some(d) = t.sent {
         world.engine.push(at + d, seq, idx as u32, Step::Sent);
     } else if let Some(d) = t.receipt {

@@ -15,7 +15,7 @@ use crate::store::{tree, World};
 
 /// Stops the broadcast of `project_id` (a pause or an unschedule): what has not left stays
 /// `unsent` until the next schedule. Steps of messages already out go on.
-pub fn hold(world: &mut World, project_id: &str) {
+pub fn hold(world: &mut World, project_id: &str, at: Millis) {
     let Some(&seq) = world.engine.by_project.get(project_id) else {
         return;
     };
@@ -26,6 +26,7 @@ pub fn hold(world: &mut World, project_id: &str) {
     ) {
         run.state = RunState::Held(Held::Unsent);
         world.engine.active.remove(&seq);
+        super::counts::hold(world, seq, at, Held::Unsent);
     }
 }
 
@@ -98,6 +99,10 @@ pub fn start_single(
         org_id: org_id.to_string(),
         initiating_org_id: initiating_org_id.to_string(),
         brand_id: None,
+        campaign_id: project_id
+            .and_then(|id| world.projects.get(id))
+            .and_then(|p| p.campaign_id.clone()),
+        held_count: None,
         current_numbers: (0..numbers.len() as u16).collect(),
         numbers,
         lists: Vec::new(),

@@ -14,6 +14,7 @@ use crate::domain::send::{self, flag, RunKind, SendRun, Step};
 use crate::domain::time::Millis;
 use crate::domain::wire::WireEnum;
 use crate::sim::conversations::{self, Outbound, Party};
+use crate::store::stats::status;
 use crate::store::World;
 
 /// The id of the outbound message to recipient `idx` of `run`.
@@ -187,6 +188,14 @@ pub(super) fn run_step(world: &mut World, d: send::Due) -> Option<Logged> {
     };
     match d.step {
         Step::Sent => {
+            super::counts::moved(
+                world,
+                seq,
+                r.attempted_at,
+                status::SENDING,
+                status::SENT,
+                0.0,
+            );
             count(world, seq, |p, test| {
                 if !test {
                     p.metrics.sent += 1;
@@ -213,9 +222,31 @@ pub(super) fn run_step(world: &mut World, d: send::Due) -> Option<Logged> {
                     }
                 }
             });
-            if outcome::billable(&o, r.has(flag::OVER_CAP)) {
+            let billable = outcome::billable(&o, r.has(flag::OVER_CAP));
+            if billable {
                 owe(world, seq, u64::from(r.parts), d.at);
             }
+            let own_rate = world.engine.runs[seq as usize]
+                .payer_rates
+                .first()
+                .copied()
+                .unwrap_or(0.0);
+            let cost = if billable {
+                own_rate * f64::from(r.parts)
+            } else {
+                0.0
+            };
+            let from = if o.status.is_sent() {
+                status::SENT
+            } else {
+                status::SENDING
+            };
+            let to = if delivered {
+                status::DELIVERED
+            } else {
+                status::FAILED
+            };
+            super::counts::moved(world, seq, r.attempted_at, from, to, cost);
             let status = if delivered {
                 MessageStatus::Delivered
             } else {
@@ -239,6 +270,7 @@ pub(super) fn run_step(world: &mut World, d: send::Due) -> Option<Logged> {
             let conv = ensure_thread(world, seq, idx)?;
             let id = send::inbound_id(seed, seq, d.idx, d.at);
             conversations::record_inbound(world, &conv, id, reply.text, d.at)?;
+            super::counts::received(world, seq, d.at);
             count(world, seq, |p, test| {
                 if test {
                     p.test.replies += 1;

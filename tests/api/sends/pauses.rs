@@ -270,18 +270,42 @@ async fn an_ancestor_at_zero_stops_the_send_and_balances_never_go_negative() {
             .find(|o| o.parent_id.is_none() && o.name.starts_with("Keystone"))
             .expect("the agency");
         assert_eq!(agency.balance_cents, 0);
-        // Charged at each org's own tier rate, the key's org initiating.
-        let lines: Vec<_> = world
-            .ledger
-            .iter()
-            .filter(|l| l.reference_id == s.project)
-            .collect();
-        assert!(lines.iter().any(|l| l.org_id == s.org));
-        assert!(lines.iter().any(|l| l.org_id == agency.id));
-        assert!(lines
-            .iter()
-            .all(|l| l.initiating_org_id == s.org && l.amount_cents < 0.0));
     }
+    // Charged at each org's own tier rate, the key's org initiating.
+    let campaign = project(&app, &s.project).await["campaign_id"].clone();
+    let today = "startDate=2026-11-03&endDate=2026-11-03";
+    let usage = app
+        .get(
+            &format!(
+                "/ledger/usage?{today}&campaignId={}",
+                campaign.as_str().expect("id")
+            ),
+            ROOT,
+        )
+        .await
+        .data();
+    let payers: Vec<&str> = usage["organizations"]
+        .as_array()
+        .expect("orgs")
+        .iter()
+        .filter_map(|o| o["organizationId"].as_str())
+        .collect();
+    assert!(payers.contains(&s.org.as_str()), "{usage}");
+    assert_eq!(payers.len(), 2, "the org and the agency: {payers:?}");
+    let by = app
+        .get(
+            &format!(
+                "/ledger/usage/by-initiator?{today}&organizationId={}",
+                s.org
+            ),
+            ROOT,
+        )
+        .await
+        .data();
+    assert_eq!(
+        by["initiators"][0]["initiatingOrganizationId"],
+        s.org.as_str()
+    );
     // Resuming needs money first.
     app.post(
         &format!("/projects/{}/schedule", s.project),
