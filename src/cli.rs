@@ -163,6 +163,10 @@ pub struct ServeArgs {
     /// Real seconds one webhook attempt may take before it counts as failed.
     #[arg(long, default_value_t = 10)]
     pub webhook_timeout_seconds: u64,
+    /// Multiplies the daily message volumes of the seeded 180-day history (stats and ledger):
+    /// 10 for a busy agency, 0 for none.
+    #[arg(long, default_value_t = 1.0)]
+    pub history_scale: f64,
     /// Messages a send makes per sandbox second, for every project. Without it a project sends
     /// at its campaign's AT&T TPM (per minute) when the campaign is metered, else 60 per second.
     #[arg(long)]
@@ -258,7 +262,11 @@ impl ServeArgs {
             hosted_files_quota_bytes: self.hosted_files_quota_mb * 1024 * 1024,
             max_concurrent_imports: self.max_concurrent_imports,
             send_per_second: self.send_rate,
+            history_scale: self.history_scale,
         };
+        if !(self.history_scale.is_finite() && (0.0..=10_000.0).contains(&self.history_scale)) {
+            errors.push("--history-scale: between 0 and 10000".into());
+        }
         if self
             .send_rate
             .is_some_and(|r| !(r.is_finite() && r > 0.0 && r <= 1_000_000.0))

@@ -54,6 +54,12 @@ fn uuid_like(rng: &mut ChaCha8Rng) -> String {
 
 /// Generates the world. `fixtures` must have passed [`Fixtures::check`].
 pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
+    generate_with(fixtures, seed, start, 1.0)
+}
+
+/// [`generate`], with the seeded message history's daily volumes multiplied by `history_scale`
+/// (`serve --history-scale`: a bigger agency, or a benchmark's load).
+pub fn generate_with(fixtures: &Fixtures, seed: u64, start: Millis, history_scale: f64) -> World {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut world = World::empty(seed, start, ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_5eed));
     let mut org_ids: HashMap<String, String> = HashMap::new();
@@ -314,7 +320,7 @@ pub fn generate(fixtures: &Fixtures, seed: u64, start: Millis) -> World {
             },
         );
     }
-    super::history::add(&mut world, seed, start);
+    super::history::add(&mut world, seed, start, history_scale);
     super::projects::add(
         &mut world,
         fixtures,

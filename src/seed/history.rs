@@ -27,7 +27,7 @@ const BRAND_REGISTRATION_CENTS: f64 = 450.0;
 const CAMPAIGN_VERIFY_CENTS: f64 = 9_500.0;
 const CAMPAIGN_MONTHLY_CENTS: f64 = 1_000.0;
 
-pub fn add(world: &mut World, seed: u64, start: Millis) {
+pub fn add(world: &mut World, seed: u64, start: Millis, scale: f64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4849_5354_4f52_5900);
     let first = day_of(start) - DAYS;
     let last = day_of(start) - 1;
@@ -56,6 +56,7 @@ pub fn add(world: &mut World, seed: u64, start: Millis) {
                 org,
                 first.max(day_of(*created)),
                 last,
+                scale,
             );
             continue;
         };
@@ -68,6 +69,7 @@ pub fn add(world: &mut World, seed: u64, start: Millis) {
             &root,
             first.max(day_of(*created)),
             last,
+            scale,
         );
     }
     lookups(world, &mut rng, first, last);
@@ -86,15 +88,16 @@ fn sends(
     agency: &str,
     first: i64,
     last: i64,
+    scale: f64,
 ) {
-    let Some(rate) = world.orgs.get(org).map(|o| o.rates.sms_cents) else {
+    if !world.orgs.contains_key(org) {
         return;
-    };
+    }
     for day in first..=last {
         if rng.random_range(0..100) >= 48 {
             continue;
         }
-        let n: i64 = rng.random_range(80..2_400);
+        let n = (rng.random_range(80..2_400) as f64 * scale).round() as i64;
         let failed = n * rng.random_range(2..7) / 100;
         let no_receipt = n * rng.random_range(1..4) / 100;
         let delivered = n - failed - no_receipt;
@@ -137,7 +140,6 @@ fn sends(
                 cost_cents: cents,
             });
         }
-        let _ = rate;
     }
 }
 

@@ -10,4 +10,4 @@ pub mod projects;
 pub mod samples;
 
 pub use fixtures::Fixtures;
-pub use generate::generate;
+pub use generate::{generate, generate_with};

@@ -41,6 +41,8 @@ pub struct SimSettings {
     pub max_concurrent_imports: usize,
     /// Messages per sandbox second for every send (`None`: the campaign's TPM, else 60/s).
     pub send_per_second: Option<f64>,
+    /// Multiplies the seeded message history's daily volumes.
+    pub history_scale: f64,
 }
 
 impl Default for SimSettings {
@@ -57,6 +59,7 @@ impl Default for SimSettings {
             hosted_files_quota_bytes: 512 * 1024 * 1024,
             max_concurrent_imports: 4,
             send_per_second: None,
+            history_scale: 1.0,
         }
     }
 }
@@ -99,11 +102,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, clock: Clock) -> Self {
-        let sim = Simulation::new(
+        let sim = Simulation::with_history(
             settings.fixtures.clone(),
             settings.seed,
             settings.clock_start,
             clock,
+            settings.sim.history_scale,
         );
         sim.configure_sends(crate::domain::send::SendSettings {
             per_second: settings.sim.send_per_second,

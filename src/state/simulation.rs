@@ -33,6 +33,7 @@ struct Origin {
     fixtures: Fixtures,
     seed: u64,
     clock_start: Millis,
+    history_scale: f64,
 }
 
 pub struct Simulation {
@@ -56,7 +57,18 @@ pub struct Simulation {
 
 impl Simulation {
     pub fn new(fixtures: Fixtures, seed: u64, clock_start: Millis, clock: Clock) -> Self {
-        let world = seed::generate(&fixtures, seed, clock_start);
+        Self::with_history(fixtures, seed, clock_start, clock, 1.0)
+    }
+
+    /// [`new`](Self::new) with the seeded message history's volume scaled.
+    pub fn with_history(
+        fixtures: Fixtures,
+        seed: u64,
+        clock_start: Millis,
+        clock: Clock,
+        history_scale: f64,
+    ) -> Self {
+        let world = seed::generate_with(&fixtures, seed, clock_start, history_scale);
         let scheduler = Arc::new(Scheduler::default());
         let hub = Hub::new(
             seed,
@@ -68,6 +80,7 @@ impl Simulation {
                 fixtures,
                 seed,
                 clock_start,
+                history_scale,
             },
             clock,
             scheduler,
@@ -178,10 +191,11 @@ impl Simulation {
     /// backwards.
     pub async fn reset(&self) {
         let _running = self.running.lock().await;
-        let world = seed::generate(
+        let world = seed::generate_with(
             &self.origin.fixtures,
             self.origin.seed,
             self.origin.clock_start,
+            self.origin.history_scale,
         );
         self.scheduler.clear();
         self.limiter.clear();
