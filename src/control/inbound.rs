@@ -102,6 +102,22 @@ async fn inject_inbound(
             resource: "Phone number",
         })?;
         let event = conversations::add_inbound(&mut world, &conv, &text, now);
+        // A message like any other in the day's stats: `received`.
+        let campaign = world
+            .projects
+            .get(&project)
+            .and_then(|p| p.campaign_id.clone());
+        if let Some(org) = org.as_deref() {
+            world.stats.message(crate::store::stats::MessageDelta {
+                org_id: org,
+                campaign_id: campaign.as_deref(),
+                project_id: Some(&project),
+                day: crate::store::stats::day_of(now),
+                status: crate::store::stats::status::RECEIVED,
+                count: 1,
+                cost_cents: 0.0,
+            });
+        }
         let c = &world.conversations[&conv];
         let answer = json!({
             "conversation_id": c.id,
