@@ -74,6 +74,16 @@ struct Counts {
 }
 
 #[derive(Serialize)]
+struct WebhookCounts {
+    endpoints: usize,
+    deliveries: usize,
+    pending: usize,
+    failed: usize,
+    /// Deliveries queued on a worker or being attempted right now.
+    in_flight: usize,
+}
+
+#[derive(Serialize)]
 struct Info {
     version: &'static str,
     seed: u64,
@@ -81,6 +91,7 @@ struct Info {
     clock: clock::ClockView,
     rate_limit: Option<LimitPolicy>,
     counts: Counts,
+    webhooks: WebhookCounts,
     pending_jobs: usize,
     next_job_at: Option<String>,
     /// The next few pending jobs (`kind` and its fields, `due_at`), in run order.
@@ -116,6 +127,15 @@ fn info_of(state: &AppState) -> Info {
             events: state.sim.events.len(),
         }
     };
+    let hub = &state.sim.hub;
+    let (deliveries, pending, failed) = hub.counts();
+    let webhooks = WebhookCounts {
+        endpoints: hub.endpoints().len(),
+        deliveries,
+        pending,
+        failed,
+        in_flight: hub.busy(),
+    };
     Info {
         version: env!("CARGO_PKG_VERSION"),
         seed: state.settings.seed,
@@ -123,6 +143,7 @@ fn info_of(state: &AppState) -> Info {
         clock: clock::ClockView::of(state),
         rate_limit: state.global_rate_limit(),
         counts,
+        webhooks,
         pending_jobs: state.sim.scheduler.pending(),
         next_job_at: state
             .sim

@@ -457,6 +457,21 @@ impl Hub {
             .collect()
     }
 
+    /// (deliveries, pending, failed) in the log.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let log = self.inner.log.read();
+        let mut pending = 0;
+        let mut failed = 0;
+        for d in &log.deliveries {
+            match d.status {
+                DeliveryStatus::Pending => pending += 1,
+                DeliveryStatus::Failed => failed += 1,
+                DeliveryStatus::Succeeded => {}
+            }
+        }
+        (log.deliveries.len(), pending, failed)
+    }
+
     pub fn delivery(&self, id: &str) -> Option<Delivery> {
         let log = self.inner.log.read();
         log.by_id.get(id).map(|i| log.deliveries[*i].clone())

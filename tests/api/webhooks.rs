@@ -440,6 +440,15 @@ async fn the_registry_validates_rotates_tests_and_deletes() {
     app.control(Method::GET, "/webhook-deliveries?status=sideways", None)
         .await
         .expect_error(400, "VALIDATION_ERROR");
+    // A reset goes back to the endpoints the sandbox started with (none here) and an empty log.
+    register(&app, &rx.url(), &[]).await;
+    let info = app.control(Method::GET, "/info", None).await.data();
+    assert_eq!(info["webhooks"]["endpoints"], 1);
+    assert!(info["webhooks"]["deliveries"].as_u64() >= Some(1));
+    app.control(Method::POST, "/reset", None).await.data();
+    let info = app.control(Method::GET, "/info", None).await.data();
+    assert_eq!(info["webhooks"]["endpoints"], 0);
+    assert_eq!(info["webhooks"]["deliveries"], 0);
     rx.stop().await;
 }
 
