@@ -239,6 +239,9 @@ impl Sandbox {
                 .wrap(from_fn(middleware::request_id::request_id))
                 .configure(move |cfg| app::configure(cfg, state, docs))
         })
+        // Longer than the idle timeouts of common clients (Node's undici, Python's urllib3, Go):
+        // a client that reuses an idle connection must not race the server closing it.
+        .keep_alive(Duration::from_secs(75))
         .listen(listener)?
         .shutdown_timeout(10);
         if let Some(n) = config.workers {

@@ -134,8 +134,9 @@ struct Params {
 }
 
 fn params(q: &mut Query, now: i64, max_age: i64, filters: bool) -> Params {
-    let start = q.string("startDate");
-    let end = q.string("endDate");
+    // An empty date is a badly formatted one (INVALID_DATE_FORMAT), like any other.
+    let start = q.string_or_empty("startDate");
+    let end = q.string_or_empty("endDate");
     let org = q.string("organizationId");
     let (brand, campaign) = if filters {
         (q.string("brandId"), q.string("campaignId"))

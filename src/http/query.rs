@@ -111,6 +111,18 @@ impl Query {
         self.values.remove(name)
     }
 
+    /// A string parameter that may be given empty (`name=`): `Some("")` then, instead of the
+    /// usual "must not be empty", for parameters whose own rule says what an empty value is.
+    pub fn string_or_empty(&mut self, name: &str) -> Option<String> {
+        let before = self.errors.len();
+        self.errors
+            .retain(|e| !(e.field == name && e.message == "must not be empty"));
+        if self.errors.len() < before {
+            return Some(String::new());
+        }
+        self.values.remove(name)
+    }
+
     /// An enum parameter; unknown values are an error listing the allowed ones.
     pub fn enumeration<E: WireEnum>(&mut self, name: &str) -> Option<E> {
         let raw = self.values.remove(name)?;

@@ -281,6 +281,14 @@ pub fn add(
             }
             Status::Draft | Status::AwaitingTest => {}
         }
+        // What happened to a project is never after its last update.
+        if matches!(
+            f.status,
+            Status::Sending | Status::Paused | Status::Completed
+        ) {
+            let last = p.completed_at.or(p.scheduled_at).unwrap_or(p.updated_at);
+            p.updated_at = p.updated_at.max(last).min(start);
+        }
         if let Some(reason) = &f.pause_reason {
             p.pause = Some(Pause {
                 reason: PauseReason::parse(reason),

@@ -204,12 +204,31 @@ fn count_audience(world: &World, org_id: &str, lists: &[String], suppressions: &
 
 /// Recipients, parts of the rendered message (footer included) and the estimate in cents.
 pub fn estimate(world: &World, p: &Project) -> (u64, u32, f64) {
-    let recipients = audience(
-        world,
-        &p.org_id,
-        &p.contact_list_ids,
-        &p.suppression_list_ids,
+    // Once a send has begun, its recipients are who it was built for (a later opt-out does not
+    // shrink what was sent); before, the audience as it is now.
+    let begun = matches!(
+        p.status,
+        Status::Sending | Status::Paused | Status::Completed
     );
+    let run = world
+        .engine
+        .by_project
+        .get(&p.id)
+        .map(|&seq| &world.engine.runs[seq as usize])
+        .filter(|_| begun);
+    let recipients = match run {
+        Some(run) => run
+            .recipients
+            .iter()
+            .filter(|r| !r.has(crate::domain::send::flag::SKIPPED))
+            .count() as u64,
+        None => audience(
+            world,
+            &p.org_id,
+            &p.contact_list_ids,
+            &p.suppression_list_ids,
+        ),
+    };
     let Some(text) = p.message_text.as_deref().filter(|t| !t.trim().is_empty()) else {
         return (recipients, 0, 0.0);
     };

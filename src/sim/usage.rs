@@ -360,6 +360,8 @@ pub fn ledger_usage(world: &World, scope: &Scope<'_>, range: DayRange) -> Ledger
 #[serde(rename_all = "camelCase")]
 pub struct InitiatorLine {
     date: String,
+    /// The organization charged (the sending org, or an ancestor at its own tier rate).
+    organization_id: String,
     product_code: String,
     event_type: String,
     quantity: u64,
@@ -392,9 +394,13 @@ pub struct UsageByInitiator {
     total_transaction_count: u64,
 }
 
+/// (day, product, event type, paying organization).
+type LineKey = (i64, String, String, String);
+
 pub fn by_initiator(world: &World, scope: &Scope<'_>, range: DayRange) -> UsageByInitiator {
-    // initiator → (day, product, event) → sum
-    let mut by: BTreeMap<String, BTreeMap<(i64, String, String), Sum>> = BTreeMap::new();
+    // initiator → (day, product, event, payer) → sum: one line per payer, so each line keeps
+    // the payer's own unit price (an ancestor's roll-up is charged at its own tier rate).
+    let mut by: BTreeMap<String, BTreeMap<LineKey, Sum>> = BTreeMap::new();
     for org in &scope.orgs {
         for (day, key, cell) in world.stats.ledger_days(org, range.first, range.last) {
             if !scope.keeps_line(world, key) {
@@ -403,14 +409,14 @@ pub fn by_initiator(world: &World, scope: &Scope<'_>, range: DayRange) -> UsageB
             let e = by
                 .entry(key.initiating_org_id.clone())
                 .or_default()
-                .entry((day, key.product.clone(), key.event_type.clone()))
+                .entry((
+                    day,
+                    key.product.clone(),
+                    key.event_type.clone(),
+                    org.clone(),
+                ))
                 .or_default();
-            // Lines of several payers (the roll-up) keep their own unit prices; the per-day
-            // line shows the initiator's own organization's when it paid, else the last.
-            e.quantity += cell.quantity;
-            e.cents += cell.amount_cents;
-            e.transactions += cell.transactions;
-            e.unit = cell.unit_cents;
+            e.add(cell);
         }
     }
     let mut initiators: Vec<(f64, InitiatorUsage)> = by
@@ -428,8 +434,9 @@ pub fn by_initiator(world: &World, scope: &Scope<'_>, range: DayRange) -> UsageB
                     usage: lines
                         .into_iter()
                         .rev()
-                        .map(|((day, product, event), s)| InitiatorLine {
+                        .map(|((day, product, event, payer), s)| InitiatorLine {
                             date: format_day(day),
+                            organization_id: payer,
                             product_code: product,
                             event_type: event,
                             quantity: s.quantity,

@@ -25,7 +25,12 @@
 // first; the broadcast text's newline is printed raw, so `STOP=END` stands alone on the next
 // line) and `conversations reply <id> --text` (prints the reply's id, which the SDK then sees
 // in the thread, delivered a minute later; 0005's 409 CONTACT_OPTED_OUT as the CLI's error,
-// exit 1; no or empty --text a usage error, exit 2, nothing sent).
+// exit 1; no or empty --text a usage error, exit 2, nothing sent). And `stats messages` and
+// `usage` (--from, --to, --organization-id; stats also --brand-id, --campaign-id; --json), whose
+// output shows a known CLI limitation: it reads the docs pages' example shape, not the SDK's
+// MessageStats / LedgerUsage the sandbox answers in, so `stats messages` prints the totals as JSON
+// buckets and "Daily rows: 0", and `usage` an empty "Totals:"; without --from/--to the range is
+// the host's last 30 days, not the sandbox clock's.
 
 import { before, after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -36,7 +41,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  ContractValidator, startSandbox, seededKeys, makeClient, hostedFiles, poll, idPattern, expectError, parseTs,
+  ContractValidator, CLOCK_START, startSandbox, seededKeys, makeClient, hostedFiles, poll, idPattern, expectError, parseTs,
 } from "./support.mjs";
 import { PROJECT_ID, MESSAGE, findSendable } from "./projectkit.mjs";
 import {
@@ -185,12 +190,19 @@ function messageLine(header, message, text) {
   return [message.message_id, message.direction, message.status].map((c, i) => c.padEnd(widths[i])).concat(text).join("  ").trimEnd();
 }
 
-/** The CLI's kv(): one `key  value` line per field, keys padded to the longest. */
+/** The CLI's kv(): one `key  value` line per field, keys padded to the longest; `(empty)` for none. */
 function kv(obj) {
   const entries = Object.entries(obj);
+  if (entries.length === 0) return "(empty)";
   const width = Math.max(...entries.map(([key]) => key.length));
   return entries.map(([key, value]) => `${key.padEnd(width)}  ${str(value)}`).join("\n");
 }
+
+/** The CLI's indent(): `spaces` blanks before every non-empty line. */
+const indent = (text, spaces) => text.split("\n").map((line) => (line.length > 0 ? " ".repeat(spaces) + line : line)).join("\n");
+
+/** A sandbox day as YYYY-MM-DD, `offset` days from the clock start's (the file's sandbox only moves by seconds). */
+const day = (offset) => new Date(Date.parse(CLOCK_START.slice(0, 10)) + offset * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * The table of `contact-lists list` against the API's answer for the same key, row by row in
@@ -456,6 +468,151 @@ describe("political-comms projects", () => {
     assert.match(m[1], PROJECT_ID);
     assert.equal(m[2], `${name}_v2`);
     assert.equal(data(await api.getProject(m[1])).name, `${name}_v2`);
+  });
+});
+
+describe("political-comms stats messages / usage (KNOWN CLI LIMITATION: the docs pages' example shape)", () => {
+  // Not a sandbox bug. CLI 0.11 prints the example shape of the docs pages, which differs from
+  // the SDK's types the sandbox answers in (CONTRACT §9: the SDK shapes win). `stats messages`
+  // prints `data.totals` with kv(), so each status comes out as its MessageStatusBucket in JSON
+  // (`delivered  {"count":...,"totalCost":...}`), and counts `data.daily`, which MessageStats
+  // does not have (its rows are `byDay`): "Daily rows: 0" whatever the range holds. `usage` reads
+  // `data.organization_name`, `data.totals` and `data.by_category`, none of which LedgerUsage
+  // has (it has `organizations`, `totalUsageAmount`, `serviceTotals`): it prints the heading and
+  // "Totals:" over "(empty)", nothing else. `--json` prints the API's answer unchanged. These
+  // cases pin what the CLI really prints; a CLI release that reads the typed shapes fails them.
+  const S = day(-30);
+  const E = day(-1); // the seeded history only: no send of this file's sandbox reaches it
+  const statsPath = (query) => `/messages/stats?${new URLSearchParams(query)}`;
+  const usagePath = (query) => `/ledger/usage?${new URLSearchParams(query)}`;
+
+  it("stats messages --from --to prints the totals as JSON buckets and 0 daily rows", async () => {
+    const run = await runCli(["stats", "messages", "--from", S, "--to", E], { apiKey: ROOT_KEY });
+    assertOk(run, "stats messages");
+    assertRequests(run, statsPath({ startDate: S, endDate: E }));
+    const answer = data(await api.getMessageStats({ startDate: S, endDate: E }));
+    // The data is there: every status present, a row per day and status.
+    assert.ok(Object.keys(answer.totals).length >= 3 && answer.byDay.length >= 60, JSON.stringify(answer.summary));
+    assert.equal(run.stdout, [`Message stats ${S} to ${E}`, "", "Totals:", indent(kv(answer.totals), 2), "", "Daily rows: 0", ""].join("\n"));
+    const lines = run.stdout.split("\n");
+    const totals = lines.slice(3, 3 + Object.keys(answer.totals).length).map((line) => /^ {2}(\w+) +(\{.*\})$/.exec(line));
+    assert.ok(totals.every(Boolean), run.stdout);
+    assert.deepEqual(Object.fromEntries(totals.map((m) => [m[1], JSON.parse(m[2])])), answer.totals);
+    assert.deepEqual(run.stdout.match(/\d{4}-\d{2}-\d{2}/g), [S, E], "no day of byDay is printed, only the heading's");
+  });
+
+  it("stats messages passes --organization-id, --brand-id, --campaign-id; an empty range prints (empty)", async () => {
+    const campaign = data(await api.listCampaigns()).find((c) => c.campaign_status === "ACTIVE");
+    const query = { startDate: S, endDate: E, organizationId: campaign.org_id, brandId: campaign.brand_id, campaignId: campaign.id };
+    const run = await runCli(["stats", "messages", "--from", S, "--to", E, "--organization-id", campaign.org_id,
+      "--brand-id", campaign.brand_id, "--campaign-id", campaign.id], { apiKey: ROOT_KEY });
+    assertOk(run, "stats messages with filters");
+    assertRequests(run, statsPath(query));
+    const answer = data(await api.getMessageStats(query));
+    assert.equal(run.stdout, [`Message stats ${S} to ${E}`, "", "Totals:", indent(kv(answer.totals), 2), "", "Daily rows: 0", ""].join("\n"));
+
+    // The future holds nothing yet: MessageStats.totals is {} and kv() prints "(empty)".
+    const [from, to] = [day(5), day(9)];
+    const empty = await runCli(["stats", "messages", "--from", from, "--to", to], { apiKey: ROOT_KEY });
+    assertOk(empty, "stats messages (future)");
+    assert.deepEqual(data(await api.getMessageStats({ startDate: from, endDate: to })).totals, {});
+    assert.equal(empty.stdout, `Message stats ${from} to ${to}\n\nTotals:\n  (empty)\n\nDaily rows: 0\n`);
+  });
+
+  it("stats messages --json prints the API's answer unchanged", async () => {
+    const run = await runCli(["stats", "messages", "--from", S, "--to", E, "--json"], { apiKey: ROOT_KEY });
+    assertOk(run, "stats messages --json");
+    assertRequests(run, statsPath({ startDate: S, endDate: E }));
+    const printed = JSON.parse(run.stdout);
+    assert.deepEqual(printed, await api.getMessageStats({ startDate: S, endDate: E }));
+    assert.equal(printed.data.summary.totalMessages, printed.data.byDay.reduce((a, r) => a + r.count, 0));
+  });
+
+  it("usage --from --to prints the heading and an empty Totals; --organization-id only is passed on", async () => {
+    const run = await runCli(["usage", "--from", S, "--to", E], { apiKey: ROOT_KEY });
+    assertOk(run, "usage");
+    assertRequests(run, usagePath({ startDate: S, endDate: E }));
+    const answer = data(await api.getLedgerUsage({ startDate: S, endDate: E }));
+    assert.ok(answer.organizations.length >= 3 && answer.totalUsageAmount < 0, "the API has usage to show");
+    assert.equal(run.stdout, `Usage ${S} to ${E}\n\nTotals:\n  (empty)\n`);
+
+    // `usage` hands the SDK --organization-id alone: --brand-id and --campaign-id are parsed
+    // (they are global flags) but not sent.
+    const campaign = data(await api.listCampaigns()).find((c) => c.campaign_status === "ACTIVE");
+    const filtered = await runCli(["usage", "--from", S, "--to", E, "--organization-id", campaign.org_id,
+      "--brand-id", campaign.brand_id, "--campaign-id", campaign.id], { apiKey: ROOT_KEY });
+    assertOk(filtered, "usage --organization-id");
+    assertRequests(filtered, usagePath({ startDate: S, endDate: E, organizationId: campaign.org_id }));
+    assert.equal(filtered.stdout, `Usage ${S} to ${E}\n\nTotals:\n  (empty)\n`);
+  });
+
+  it("usage --json prints the API's answer unchanged", async () => {
+    const run = await runCli(["usage", "--from", S, "--to", E, "--json"], { apiKey: ROOT_KEY });
+    assertOk(run, "usage --json");
+    assertRequests(run, usagePath({ startDate: S, endDate: E }));
+    const printed = JSON.parse(run.stdout);
+    assert.deepEqual(printed, await api.getLedgerUsage({ startDate: S, endDate: E }));
+    assert.ok(printed.data.organizations.length > 0);
+  });
+
+  it("the date rules reach the user as the CLI's error line, exit 1", async () => {
+    const cases = [
+      [["stats", "messages", "--from", day(-31), "--to", day(0)], "getMessageStats", { startDate: day(-31), endDate: day(0) }, "RANGE_TOO_LARGE"],
+      [["stats", "messages", "--from", "2026-11-3", "--to", day(0)], "getMessageStats", { startDate: "2026-11-3", endDate: day(0) }, "INVALID_DATE_FORMAT"],
+      [["usage", "--from", day(-181), "--to", day(-175)], "getLedgerUsage", { startDate: day(-181), endDate: day(-175) }, "RANGE_TOO_OLD"],
+      [["usage", "--from", day(0), "--to", day(-1)], "getLedgerUsage", { startDate: day(0), endDate: day(-1) }, "VALIDATION_ERROR"],
+    ];
+    for (const [args, method, query, code] of cases) {
+      const run = await runCli(args, { apiKey: ROOT_KEY });
+      assert.equal(run.code, 1, `${args.join(" ")}: ${run.stdout}${run.stderr}`);
+      assert.equal(run.stdout, "");
+      assertRequests(run, (method === "getMessageStats" ? statsPath : usagePath)(query)); // a 400 is not retried
+      const e = await expectError(api[method](query), 400, code);
+      assert.equal(run.stderr, apiError(e));
+    }
+  });
+
+  it("without --from/--to the range is the host's last 30 days, not the sandbox clock's", async () => {
+    // dateRange() in the CLI: from = today - 30 days, to = today, both by the host's Date.now().
+    // The sandbox's manual clock (2026-11-03) plays no part, so what comes back depends on the
+    // host's date: compared with the SDK's answer for the dates the CLI really sent.
+    const hostDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+    for (const [args, path, method] of [[["stats", "messages"], "/messages/stats", "getMessageStats"], [["usage"], "/ledger/usage", "getLedgerUsage"]]) {
+      const t0 = Date.now();
+      const run = await runCli(args, { apiKey: ROOT_KEY });
+      const t1 = Date.now();
+      assert.equal(run.requests.length, 1, JSON.stringify(run.requests));
+      const sent = new URL(run.requests[0].from);
+      assert.equal(sent.pathname, `/v1${path}`);
+      const query = Object.fromEntries(sent.searchParams);
+      assert.deepEqual(Object.keys(query), ["startDate", "endDate"]);
+      assert.ok([hostDay(t0), hostDay(t1)].includes(query.endDate), `${query.endDate} is not the host's today`);
+      assert.equal(Date.parse(query.endDate) - Date.parse(query.startDate), 30 * 86_400_000);
+      let answer;
+      try {
+        answer = data(await api[method](query));
+      } catch (e) {
+        // A host date far from the sandbox's puts the start over 180 days back: the CLI's error.
+        assert.equal(run.code, 1);
+        assert.equal(run.stderr, apiError(e));
+        continue;
+      }
+      assertOk(run, args.join(" "));
+      const expected = method === "getMessageStats"
+        ? [`Message stats ${query.startDate} to ${query.endDate}`, "", "Totals:", indent(kv(answer.totals), 2), "", "Daily rows: 0", ""]
+        : [`Usage ${query.startDate} to ${query.endDate}`, "", "Totals:", "  (empty)", ""];
+      assert.equal(run.stdout, expected.join("\n"));
+    }
+  });
+
+  it("stats needs its subcommand (messages): a usage error, exit 2, no request", async () => {
+    for (const args of [["stats"], ["stats", "usage"]]) {
+      const run = await runCli(args, { apiKey: ROOT_KEY });
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.equal(run.stdout, "");
+      assert.ok(run.stderr.startsWith("Usage: political-comms stats <messages>\n\nPolitical Comms CLI\n"), run.stderr);
+      assert.deepEqual(run.requests, []);
+    }
   });
 });
 

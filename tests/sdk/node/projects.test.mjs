@@ -1,5 +1,5 @@
 // Projects (CONTRACT §7) through the TypeScript SDK 0.11.1: every project method it has but
-// getAllProjectStats (GET /projects/stats is not built yet). The TS SDK has no pause or throughput
+// getAllProjectStats (GET /projects/stats, with the other stats in stats.test.mjs). The TS SDK has no pause or throughput
 // method (the Python tests cover them). Create bodies are built from what the API lists
 // (projectkit.findSendable); scheduled projects are unscheduled again so their numbers stay free.
 // Fewer edge cases than ../python/test_projects.py, the same kinds of assertions.

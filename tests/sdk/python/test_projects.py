@@ -1,5 +1,5 @@
 """Projects (CONTRACT §7) through the Python SDK: every project method of political-comms 0.15.0
-but get_all_project_stats (GET /projects/stats is not built yet).
+but get_all_project_stats (GET /projects/stats, with the other stats in test_stats.py).
 
 Reads and filters over the seeded world (a project in every status, an auto-paused one, a
 read-only survey), create (draft, awaiting_test, the deprecated `phone_number_id`, validation),
