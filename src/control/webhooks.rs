@@ -380,7 +380,7 @@ async fn test(path: web::Path<String>, state: web::Data<AppState>) -> ApiResult<
             "message": "A test event from pc-sandbox: if you can read this, your endpoint works.",
         }),
     );
-    let seq = state.sim.publish(vec![event], Some(&e.id));
+    let seq = state.sim.publish(vec![event], Some(&e.id)).await;
     let world = state.sim.store.read();
     let event_id = crate::domain::send::event_id(world.seed, seq, now);
     drop(world);

@@ -27,16 +27,17 @@ impl Simulation {
                 Effect::Deliver { delivery_id, at } => self.hub.retry_due(&delivery_id, at),
             }
         }
-        self.publish(events, None);
+        self.publish(events, None).await;
     }
 
     /// Appends `events` to the log and hands each to the endpoints that want it (only to
-    /// `only` when given: `webhook.test`). Returns the log position of the first.
-    pub fn publish(&self, events: Vec<Logged>, only: Option<&str>) -> u64 {
+    /// `only` when given: `webhook.test`). Returns the log position of the first. Bodies are
+    /// rendered in chunks, yielding between them, so a large slice of a send does not hold up
+    /// the requests that share this worker thread.
+    pub async fn publish(&self, events: Vec<Logged>, only: Option<&str>) -> u64 {
         if events.is_empty() {
             return self.events.len() as u64;
         }
-        let n = events.len();
         let rendered = if self.hub.listening() {
             Some(events.clone())
         } else {
@@ -46,22 +47,29 @@ impl Simulation {
         let Some(logged) = rendered else {
             return first;
         };
-        let world = self.store.read();
-        let bodies: Vec<(EventBody, i64)> = logged
-            .iter()
-            .enumerate()
-            .take(n)
-            .map(|(i, e)| {
-                let body = EventBody::from(events::render(&world, first + i as u64, e));
-                (body, e.created_at())
-            })
-            .collect();
-        drop(world);
-        for (body, at) in bodies {
-            let bytes: Arc<[u8]> = Arc::from(body.to_bytes());
-            self.hub
-                .publish(&body.event_id, &body.event_type, bytes, at, only);
+        for (c, chunk) in logged.chunks(RENDER_CHUNK).enumerate() {
+            let base = first + (c * RENDER_CHUNK) as u64;
+            let bodies: Vec<(EventBody, i64)> = {
+                let world = self.store.read();
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let body = EventBody::from(events::render(&world, base + i as u64, e));
+                        (body, e.created_at())
+                    })
+                    .collect()
+            };
+            for (body, at) in bodies {
+                let bytes: Arc<[u8]> = Arc::from(body.to_bytes());
+                self.hub
+                    .publish(&body.event_id, &body.event_type, bytes, at, only);
+            }
+            tokio::task::yield_now().await;
         }
         first
     }
 }
+
+/// Events rendered between two yields.
+const RENDER_CHUNK: usize = 1_000;
