@@ -1,8 +1,17 @@
-"""What the benchmark scripts share: JSON calls to the sandbox, the server's memory from /proc,
-and percentiles. Only ever talks to the base URL it is given (127.0.0.1 in every script)."""
+"""What the benchmark scripts share: JSON calls to the sandbox, the server's memory and CPU time
+from /proc, percentiles, the closed-loop GET /v1/organizations load generator and its summaries,
+and the sending setup of the child key's organization. Only ever talks to the base URL or port it
+is given (127.0.0.1 in every script)."""
+import http.client
 import json
+import os
+import threading
+import time
 import urllib.error
 import urllib.request
+
+ROOT_KEY = "pc_test_SandboxRootKey0000000000"
+CHILD_KEY = "pc_test_SandboxChildKey000000000"
 
 
 def request(base, method, path, body=None, key=None, raw=None, timeout=300):
@@ -25,6 +34,12 @@ def request(base, method, path, body=None, key=None, raw=None, timeout=300):
 def call(base, method, path, body=None, key=None, timeout=300):
     """The JSON answer of `method path`; an HTTP error ends the benchmark with its body."""
     return json.loads(request(base, method, path, body=body, key=key, timeout=timeout))
+
+
+def timed_call(base, method, path, body=None, key=None):
+    t = time.perf_counter()
+    out = call(base, method, path, body, key)
+    return out, time.perf_counter() - t
 
 
 def status_kb(pid, field):
@@ -50,9 +65,119 @@ def reset_peak(pid):
         return False
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` so far (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values, p):
     """The p-th percentile (nearest rank) of `values`; NaN when there are none."""
     values = sorted(values)
     if not values:
         return float("nan")
     return values[min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))]
+
+
+def load(port, stop, out, rate=None):
+    """GET /v1/organizations on one keep-alive connection: (start, ms, status) per request. Back to
+    back (closed loop) by default; with `rate`, paced at `rate` requests per second, each timed from
+    when it was due, so a stall also counts against the requests that should have gone out
+    meanwhile (no coordinated omission)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"X-API-Key": ROOT_KEY}
+    due = time.perf_counter()
+    while not stop.is_set():
+        if rate:
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            t = due
+            due += 1 / rate
+        else:
+            t = time.perf_counter()
+        try:
+            conn.request("GET", "/v1/organizations", headers=headers)
+            r = conn.getresponse()
+            r.read()
+            status = r.status
+        except (OSError, http.client.HTTPException) as e:
+            status = f"{type(e).__name__}: {e}"
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        out.append((t, (time.perf_counter() - t) * 1000, status))
+    conn.close()
+
+
+def run_load(port, conns, stop, rate=None):
+    samples = [[] for _ in range(conns)]
+    threads = [threading.Thread(target=load, args=(port, stop, samples[i], rate), daemon=True)
+               for i in range(conns)]
+    for t in threads:
+        t.start()
+    return threads, samples
+
+
+def corrected(ms, interval):
+    """Closed-loop latencies corrected for coordinated omission (HdrHistogram's
+    recordValueWithExpectedInterval): a request that took L while requests normally come every
+    `interval` also stands for the requests a steady client would have sent meanwhile, which would
+    have waited L - interval, L - 2 x interval, ..."""
+    out = []
+    for m in ms:
+        out.append(m)
+        missed = m - interval
+        while interval > 0 and missed >= interval:
+            out.append(missed)
+            missed -= interval
+    return out
+
+
+def latency_summary(samples, window=None, interval=None):
+    """p50/p99/max of the load requests (all, or those overlapping `window` = (start, end) in
+    perf_counter seconds), per connection too; with `interval` (ms), also the corrected p99."""
+    if window:
+        a, b = window
+        samples = [[r for r in per if r[0] < b and r[0] + r[1] / 1000 > a] for per in samples]
+    flat = [r for per in samples for r in per]
+
+    def stats(rows):
+        ms = [m for (_, m, _) in rows]
+        return {
+            "requests": len(ms),
+            "non_200": sum(1 for (_, _, s) in rows if s != 200),
+            "p50_ms": round(pct(ms, 50), 3),
+            "p99_ms": round(pct(ms, 99), 3),
+            "max_ms": round(max(ms), 3) if ms else float("nan"),
+        }
+    out = stats(flat)
+    if interval:
+        out["p99_corrected_ms"] = round(pct(corrected([m for (_, m, _) in flat], interval), 99), 3)
+    out["errors"] = sorted({str(s) for (_, _, s) in flat if s != 200})[:5]
+    out["per_connection"] = [stats(per) for per in samples]
+    return out
+
+
+def sending_setup(base):
+    """A non-metered 10DLC campaign of the child key's org with a free active number:
+    (org, campaign, number), as tests/api/sends.rs `sending_setup` finds it."""
+    keys = call(base, "GET", "/_sandbox/keys")["data"]
+    org = next(k["organization_id"] for k in keys if k["key"] == CHILD_KEY)
+    campaigns = call(base, "GET", f"/v1/campaigns?organization_id={org}", key=CHILD_KEY)["data"]
+    numbers = call(base, "GET", "/v1/phone-numbers?channel=10dlc", key=CHILD_KEY)["data"]
+    held = set()
+    for p in call(base, "GET", "/v1/projects", key=CHILD_KEY)["data"]:
+        if p["status"] in ("scheduled", "sending", "paused"):
+            held.update(call(base, "GET", f"/v1/projects/{p['id']}", key=CHILD_KEY)["data"]["phone_number_ids"])
+    for c in campaigns:
+        if c["org_id"] != org:
+            continue
+        throughput = call(base, "GET", f"/v1/campaigns/{c['id']}/throughput", key=CHILD_KEY)["data"]
+        if throughput["carrier_metered"]:
+            continue
+        free = [n for n in numbers if n["campaign_id"] == c["id"] and n["org_id"] == org
+                and n["status"] == "active" and n["id"] not in held]
+        if free:
+            return org, c, free[0]
+    raise SystemExit("the child org has no non-metered campaign with a free active 10DLC number")

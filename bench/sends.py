@@ -52,100 +52,16 @@ import threading
 import time
 import urllib.request
 
-from benchlib import call, mb, pct, reset_peak, status_kb
+from benchlib import (CHILD_KEY, call, latency_summary, mb, reset_peak, run_load, sending_setup, status_kb,
+                      timed_call)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROOT_KEY = "pc_test_SandboxRootKey0000000000"
-CHILD_KEY = "pc_test_SandboxChildKey000000000"
 CLOCK_START = "2026-11-03T18:00:00Z"
 DEFAULT_RATE = 60.0  # the engine's rate for a campaign that is not carrier-metered
 # Steps after the last attempt: sent <= 2 s, receipt <= 20 s after, reply <= 30 min, click <= 2 h.
 STEPS_TAIL_SECONDS = 3 * 3600
 GOAL_SECONDS = 10.0
 GOAL_PEAK_MB = 1024.0
-
-
-
-
-def timed_call(base, method, path, body=None, key=None):
-    t = time.perf_counter()
-    out = call(base, method, path, body, key)
-    return out, time.perf_counter() - t
-
-
-
-
-
-
-
-
-
-
-def load(port, stop, out):
-    """GET /v1/organizations back to back on one keep-alive connection: (start, ms, status)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    headers = {"X-API-Key": ROOT_KEY}
-    while not stop.is_set():
-        t = time.perf_counter()
-        try:
-            conn.request("GET", "/v1/organizations", headers=headers)
-            r = conn.getresponse()
-            r.read()
-            status = r.status
-        except (OSError, http.client.HTTPException) as e:
-            status = f"{type(e).__name__}: {e}"
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        out.append((t, (time.perf_counter() - t) * 1000, status))
-    conn.close()
-
-
-def run_load(port, conns, stop):
-    samples = [[] for _ in range(conns)]
-    threads = [threading.Thread(target=load, args=(port, stop, samples[i]), daemon=True) for i in range(conns)]
-    for t in threads:
-        t.start()
-    return threads, samples
-
-
-def corrected(ms, interval):
-    """Closed-loop latencies corrected for coordinated omission (HdrHistogram's
-    recordValueWithExpectedInterval): a request that took L while requests normally come every
-    `interval` also stands for the requests a steady client would have sent meanwhile, which would
-    have waited L - interval, L - 2 x interval, ..."""
-    out = []
-    for m in ms:
-        out.append(m)
-        missed = m - interval
-        while interval > 0 and missed >= interval:
-            out.append(missed)
-            missed -= interval
-    return out
-
-
-def latency_summary(samples, window=None, interval=None):
-    """p50/p99/max of the load requests (all, or those overlapping `window` = (start, end) in
-    perf_counter seconds), per connection too; with `interval` (ms), also the corrected p99."""
-    if window:
-        a, b = window
-        samples = [[r for r in per if r[0] < b and r[0] + r[1] / 1000 > a] for per in samples]
-    flat = [r for per in samples for r in per]
-
-    def stats(rows):
-        ms = [m for (_, m, _) in rows]
-        return {
-            "requests": len(ms),
-            "non_200": sum(1 for (_, _, s) in rows if s != 200),
-            "p50_ms": round(pct(ms, 50), 3),
-            "p99_ms": round(pct(ms, 99), 3),
-            "max_ms": round(max(ms), 3) if ms else float("nan"),
-        }
-    out = stats(flat)
-    if interval:
-        out["p99_corrected_ms"] = round(pct(corrected([m for (_, m, _) in flat], interval), 99), 3)
-    out["errors"] = sorted({str(s) for (_, _, s) in flat if s != 200})[:5]
-    out["per_connection"] = [stats(per) for per in samples]
-    return out
 
 
 def sampler(pid, port, stop, rss_out, info_out):
@@ -172,30 +88,6 @@ def sampler(pid, port, stop, rss_out, info_out):
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         time.sleep(0.02)
     conn.close()
-
-
-def sending_setup(base):
-    """A non-metered 10DLC campaign of the child key's org with a free active number:
-    (org, campaign, number), as tests/api/sends.rs `sending_setup` finds it."""
-    keys = call(base, "GET", "/_sandbox/keys")["data"]
-    org = next(k["organization_id"] for k in keys if k["key"] == CHILD_KEY)
-    campaigns = call(base, "GET", f"/v1/campaigns?organization_id={org}", key=CHILD_KEY)["data"]
-    numbers = call(base, "GET", "/v1/phone-numbers?channel=10dlc", key=CHILD_KEY)["data"]
-    held = set()
-    for p in call(base, "GET", "/v1/projects", key=CHILD_KEY)["data"]:
-        if p["status"] in ("scheduled", "sending", "paused"):
-            held.update(call(base, "GET", f"/v1/projects/{p['id']}", key=CHILD_KEY)["data"]["phone_number_ids"])
-    for c in campaigns:
-        if c["org_id"] != org:
-            continue
-        throughput = call(base, "GET", f"/v1/campaigns/{c['id']}/throughput", key=CHILD_KEY)["data"]
-        if throughput["carrier_metered"]:
-            continue
-        free = [n for n in numbers if n["campaign_id"] == c["id"] and n["org_id"] == org
-                and n["status"] == "active" and n["id"] not in held]
-        if free:
-            return org, c, free[0]
-    raise SystemExit("the child org has no non-metered campaign with a free active 10DLC number")
 
 
 def main():
