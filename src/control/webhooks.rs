@@ -193,9 +193,9 @@ impl From<Delivery> for DeliveryView {
     fn from(d: Delivery) -> Self {
         DeliveryView {
             id: d.id,
-            endpoint_id: d.endpoint_id,
+            endpoint_id: d.endpoint_id.to_string(),
             event_id: d.event_id,
-            event_type: d.event_type,
+            event_type: d.event_type.to_string(),
             status: d.status.as_str().to_string(),
             attempts: d.attempts.into_iter().map(attempt_view).collect(),
             next_attempt_at: d.next_attempt_at.map(time::format),

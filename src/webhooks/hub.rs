@@ -18,7 +18,7 @@
 //! across a restart (`--state-file`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -54,20 +54,42 @@ pub struct HubState {
     pub deliveries: Vec<Delivery>,
 }
 
+/// Scrambles a delivery's position into its id's random part (and back): ids look random, and
+/// the log needs no index from id to position.
+const ID_MASK: u128 = 0x8f3a_c6e1_27b4_9e05_d3c1;
+
+/// The id of the delivery at log position `n`, created at `at`.
+fn delivery_id(n: u64, at: Millis) -> String {
+    format!(
+        "{}{}",
+        Kind::WebhookDelivery.prefix(),
+        ulid::Ulid::from_parts(at.max(0) as u64, u128::from(n) ^ ID_MASK)
+    )
+}
+
+/// The log position a delivery id names.
+fn position(id: &str) -> Option<usize> {
+    let ulid = ulid::Ulid::from_string(id.strip_prefix(Kind::WebhookDelivery.prefix())?).ok()?;
+    usize::try_from(ulid.random() ^ ID_MASK).ok()
+}
+
 #[derive(Default)]
 struct Log {
     deliveries: Vec<Delivery>,
-    by_id: HashMap<String, usize>,
 }
 
 impl Log {
+    fn get(&self, id: &str) -> Option<&Delivery> {
+        self.deliveries.get(position(id)?).filter(|d| d.id == id)
+    }
+
     fn get_mut(&mut self, id: &str) -> Option<&mut Delivery> {
-        let i = *self.by_id.get(id)?;
-        self.deliveries.get_mut(i)
+        self.deliveries
+            .get_mut(position(id)?)
+            .filter(|d| d.id == id)
     }
 
     fn push(&mut self, d: Delivery) {
-        self.by_id.insert(d.id.clone(), self.deliveries.len());
         self.deliveries.push(d);
     }
 }
@@ -78,13 +100,12 @@ struct Inner {
     initial: RwLock<Vec<Endpoint>>,
     log: RwLock<Log>,
     queues: Mutex<HashMap<String, mpsc::UnboundedSender<Task>>>,
+    interned: RwLock<HashMap<String, Arc<str>>>,
     client: RwLock<reqwest::Client>,
     permits: Arc<Semaphore>,
     /// Deliveries queued or being attempted.
     busy: AtomicUsize,
     idle: Notify,
-    /// Delivery ids: (sandbox time, sequence).
-    next: AtomicU64,
     rng: Mutex<ChaCha8Rng>,
     scheduler: Arc<Scheduler<Job>>,
     runtime: Mutex<Option<tokio::runtime::Handle>>,
@@ -108,11 +129,11 @@ impl Hub {
                 initial: RwLock::default(),
                 log: RwLock::default(),
                 queues: Mutex::default(),
+                interned: RwLock::default(),
                 client: RwLock::new(client),
                 permits: Arc::new(Semaphore::new(MAX_CONCURRENT)),
                 busy: AtomicUsize::new(0),
                 idle: Notify::new(),
-                next: AtomicU64::new(0),
                 rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed ^ 0x5745_4248_4f4f_4b53)),
                 scheduler,
                 runtime: Mutex::new(tokio::runtime::Handle::try_current().ok()),
@@ -196,27 +217,23 @@ impl Hub {
         at: Millis,
         only: Option<&str>,
     ) {
-        let targets: Vec<String> = self
+        let targets: Vec<Arc<str>> = self
             .inner
             .endpoints
             .read()
             .values()
             .filter(|e| only.map_or(e.wants(event_type), |id| e.id == id))
-            .map(|e| e.id.clone())
+            .map(|e| self.interned(&e.id))
             .collect();
+        let event_type: Arc<str> = Arc::from(event_type);
         for endpoint_id in targets {
-            let n = self.inner.next.fetch_add(1, Ordering::Relaxed);
-            let id = format!(
-                "{}{}",
-                Kind::WebhookDelivery.prefix(),
-                // `mix` is a bijection: distinct, random-looking ids in creation order per time.
-                ulid::Ulid::from_parts(at.max(0) as u64, u128::from(crate::domain::lrn::mix(n)))
-            );
-            self.inner.log.write().push(Delivery {
+            let mut log = self.inner.log.write();
+            let id = delivery_id(log.deliveries.len() as u64, at);
+            log.push(Delivery {
                 id: id.clone(),
                 endpoint_id: endpoint_id.clone(),
                 event_id: event_id.to_string(),
-                event_type: event_type.to_string(),
+                event_type: event_type.clone(),
                 status: DeliveryStatus::Pending,
                 attempts: Vec::new(),
                 round_attempts: 0,
@@ -224,6 +241,7 @@ impl Hub {
                 created_at: at,
                 body: Some(body.clone()),
             });
+            drop(log);
             self.queue(&endpoint_id, Task { delivery: id, at });
         }
     }
@@ -232,13 +250,13 @@ impl Hub {
     pub fn retry_due(&self, delivery: &str, at: Millis) {
         let endpoint = {
             let log = self.inner.log.read();
-            let Some(d) = log.by_id.get(delivery).map(|i| &log.deliveries[*i]) else {
+            let Some(d) = log.get(delivery) else {
                 return;
             };
             if d.status != DeliveryStatus::Pending || d.next_attempt_at != Some(at) {
                 return;
             }
-            d.endpoint_id.clone()
+            d.endpoint_id.to_string()
         };
         self.queue(
             &endpoint,
@@ -261,7 +279,7 @@ impl Hub {
             d.status = DeliveryStatus::Pending;
             d.round_attempts = 0;
             d.next_attempt_at = Some(at);
-            d.endpoint_id.clone()
+            d.endpoint_id.to_string()
         };
         self.queue(
             &endpoint,
@@ -271,6 +289,19 @@ impl Hub {
             },
         );
         Some(true)
+    }
+
+    /// One shared copy of an endpoint id for all its deliveries.
+    fn interned(&self, id: &str) -> Arc<str> {
+        if let Some(a) = self.inner.interned.read().get(id) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(id);
+        self.inner
+            .interned
+            .write()
+            .insert(id.to_string(), a.clone());
+        a
     }
 
     fn queue(&self, endpoint_id: &str, task: Task) {
@@ -331,12 +362,7 @@ impl Hub {
 
     /// Posts one delivery and records what happened.
     async fn attempt(&self, task: Task) {
-        let found = {
-            let log = self.inner.log.read();
-            log.by_id
-                .get(&task.delivery)
-                .map(|i| log.deliveries[*i].clone())
-        };
+        let found = self.inner.log.read().get(&task.delivery).cloned();
         let Some(d) = found else {
             return;
         };
@@ -356,7 +382,7 @@ impl Hub {
             .post(&endpoint.url)
             .header("Content-Type", "application/json")
             .header(SIGNATURE_HEADER, sign(&endpoint.secret, &body))
-            .header("X-Event-Type", &d.event_type)
+            .header("X-Event-Type", &*d.event_type)
             .header("X-Event-ID", &d.event_id)
             .header("X-Timestamp", host_now.to_string())
             .header("User-Agent", &self.inner.user_agent)
@@ -449,8 +475,8 @@ impl Hub {
             .deliveries
             .iter()
             .rev()
-            .filter(|d| endpoint_id.is_none_or(|e| d.endpoint_id == e))
-            .filter(|d| event_type.is_none_or(|t| d.event_type == t))
+            .filter(|d| endpoint_id.is_none_or(|e| &*d.endpoint_id == e))
+            .filter(|d| event_type.is_none_or(|t| &*d.event_type == t))
             .filter(|d| status.is_none_or(|s| d.status == s))
             .take(limit)
             .cloned()
@@ -473,8 +499,7 @@ impl Hub {
     }
 
     pub fn delivery(&self, id: &str) -> Option<Delivery> {
-        let log = self.inner.log.read();
-        log.by_id.get(id).map(|i| log.deliveries[*i].clone())
+        self.inner.log.read().get(id).cloned()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -513,13 +538,10 @@ impl Hub {
             for mut d in state.deliveries {
                 if d.status == DeliveryStatus::Pending {
                     d.next_attempt_at = Some(now);
-                    pending.push((d.endpoint_id.clone(), d.id.clone()));
+                    pending.push((d.endpoint_id.to_string(), d.id.clone()));
                 }
                 log.push(d);
             }
-            self.inner
-                .next
-                .store(log.deliveries.len() as u64, Ordering::Relaxed);
         }
         let n = pending.len();
         for (endpoint, delivery) in pending {
@@ -555,4 +577,21 @@ fn truncate(bytes: &[u8]) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_id_names_its_position() {
+        for n in [0, 1, 77, 1 << 40] {
+            let id = delivery_id(n, 1_793_728_800_000);
+            assert!(id.starts_with("whd_"));
+            assert_eq!(position(&id), Some(n as usize));
+        }
+        assert_ne!(delivery_id(1, 0), delivery_id(2, 0));
+        assert_eq!(position("whd_nope"), None);
+        assert_eq!(position("evt_01M6H92S80Q6WXRP9G1YD2E004"), None);
+    }
 }

@@ -134,9 +134,11 @@ pub struct Attempt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
     pub id: String,
-    pub endpoint_id: String,
+    /// Shared by every delivery of the endpoint.
+    pub endpoint_id: std::sync::Arc<str>,
     pub event_id: String,
-    pub event_type: String,
+    /// Shared by the deliveries of one event.
+    pub event_type: std::sync::Arc<str>,
     pub status: DeliveryStatus,
     pub attempts: Vec<Attempt>,
     /// Attempts of the current round (a manual retry starts a new round of the schedule).
