@@ -181,3 +181,42 @@ def sending_setup(base):
         if free:
             return org, c, free[0]
     raise SystemExit("the child org has no non-metered campaign with a free active 10DLC number")
+
+
+def drive_send(base, project_id, key, recipients, rate, attempted_before, tail_seconds, calls,
+               timeout=3600):
+    """Schedules `project_id` now and advances the manual clock until it is `completed` with no
+    step pending. Should the sending window close first (`quiet_hours`), it schedules again and
+    advances again. Each call is appended to `calls` as (name, start, seconds, sandbox seconds,
+    status after). Returns how many schedule calls it took."""
+    import math
+    import time
+
+    def schedule():
+        now = call(base, "GET", "/_sandbox/clock")["data"]["now"]
+        start = time.perf_counter()
+        call(base, "POST", f"/v1/projects/{project_id}/schedule",
+             {"scheduled_at": now, "scheduled_timezone": "America/New_York"}, key)
+        calls.append(("schedule", start, time.perf_counter() - start, None, None))
+
+    advance_s = math.ceil(recipients / rate) + tail_seconds
+    schedule()
+    schedules = 1
+    for _ in range(50):
+        start = time.perf_counter()
+        call(base, "POST", "/_sandbox/clock/advance", {"seconds": advance_s}, timeout=timeout)
+        took = time.perf_counter() - start
+        p = call(base, "GET", f"/v1/projects/{project_id}", key=key)["data"]
+        info = call(base, "GET", "/_sandbox/info")["data"]["counts"]
+        calls.append(("advance", start, took, advance_s, p["status"]))
+        if p["status"] == "completed" and info["steps_pending"] == 0:
+            return schedules
+        if p["status"] == "paused":
+            if p.get("pause_reason") != "quiet_hours":
+                raise SystemExit(f"the send paused for {p.get('pause_reason')}: {p}")
+            # The window closed: resume at once (the engine waits for the next window).
+            schedule()
+            schedules += 1
+        left = recipients - info["messages_attempted"] + attempted_before
+        advance_s = max(3600, math.ceil(left / rate) + tail_seconds)
+    raise SystemExit("the send did not complete within 50 advance calls")

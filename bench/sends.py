@@ -43,7 +43,6 @@ Only ever talks to 127.0.0.1.
 import argparse
 import http.client
 import json
-import math
 import os
 import re
 import subprocess
@@ -52,7 +51,7 @@ import threading
 import time
 import urllib.request
 
-from benchlib import (CHILD_KEY, call, latency_summary, mb, reset_peak, run_load, sending_setup, status_kb,
+from benchlib import (CHILD_KEY, drive_send, call, latency_summary, mb, reset_peak, run_load, sending_setup, status_kb,
                       timed_call)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,7 +169,6 @@ def main():
 
         # --- the send ------------------------------------------------------------------------
         rate = args.send_rate or DEFAULT_RATE
-        advance_s = math.ceil(recipients / rate) + STEPS_TAIL_SECONDS
         info_before = call(base, "GET", "/_sandbox/info")["data"]["counts"]
         rss_before = status_kb(pid, "VmRSS")
         peak_whole_run = status_kb(pid, "VmHWM")
@@ -194,35 +192,9 @@ def main():
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.0)  # perf attaches
 
-        def schedule():
-            now = call(base, "GET", "/_sandbox/clock")["data"]["now"]
-            start = time.perf_counter()
-            call(base, "POST", f"/v1/projects/{pid_}/schedule",
-                 {"scheduled_at": now, "scheduled_timezone": "America/New_York"}, CHILD_KEY)
-            calls.append(("schedule", start, time.perf_counter() - start, None, None))
-
         t_send = time.perf_counter()
-        schedule()
-        schedules = 1
-        for _ in range(50):
-            start = time.perf_counter()
-            call(base, "POST", "/_sandbox/clock/advance", {"seconds": advance_s})
-            s = time.perf_counter() - start
-            p = call(base, "GET", f"/v1/projects/{pid_}", key=CHILD_KEY)["data"]
-            info = call(base, "GET", "/_sandbox/info")["data"]["counts"]
-            calls.append(("advance", start, s, advance_s, p["status"]))
-            if p["status"] == "completed" and info["steps_pending"] == 0:
-                break
-            if p["status"] == "paused":
-                if p.get("pause_reason") != "quiet_hours":
-                    raise SystemExit(f"the send paused for {p.get('pause_reason')}: {p}")
-                # The window closed: resume at once (the engine waits for the next window).
-                schedule()
-                schedules += 1
-            advance_s = max(3600, math.ceil((recipients - info["messages_attempted"]
-                                             + info_before["messages_attempted"]) / rate) + STEPS_TAIL_SECONDS)
-        else:
-            raise SystemExit("the send did not complete within 50 advance calls")
+        schedules = drive_send(base, pid_, CHILD_KEY, recipients, rate,
+                               info_before["messages_attempted"], STEPS_TAIL_SECONDS, calls)
         t_done = time.perf_counter()
         send_s = t_done - t_send
         if perf:

@@ -58,7 +58,6 @@ import hmac
 import http.client
 import http.server
 import json
-import math
 import os
 import re
 import shutil
@@ -68,7 +67,7 @@ import threading
 import time
 import urllib.request
 
-from benchlib import (CHILD_KEY, call, cpu_seconds, latency_summary, mb, pct, reset_peak, run_load,
+from benchlib import (CHILD_KEY, drive_send, call, cpu_seconds, latency_summary, mb, pct, reset_peak, run_load,
                       sending_setup, status_kb)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -506,7 +505,6 @@ def main():
 
         # --- the send ------------------------------------------------------------------------
         rate = args.send_rate or DEFAULT_RATE
-        advance_s = math.ceil(recipients / rate) + STEPS_TAIL_SECONDS
         info_before_all = call(base, "GET", "/_sandbox/info")["data"]
         info_before, hooks_before = info_before_all["counts"], hooks(info_before_all)
         rss_before = status_kb(pid, "VmRSS")
@@ -530,37 +528,12 @@ def main():
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.0)  # perf attaches
 
-        def schedule():
-            now = call(base, "GET", "/_sandbox/clock")["data"]["now"]
-            start_ = time.perf_counter()
-            call(base, "POST", f"/v1/projects/{pid_}/schedule",
-                 {"scheduled_at": now, "scheduled_timezone": "America/New_York"}, CHILD_KEY)
-            calls.append(("schedule", start_, time.perf_counter() - start_, None, None))
-
         cpu_before = {"server": cpu_seconds(pid), "receiver": cpu_seconds(receiver.pid),
                       "bench": cpu_seconds(os.getpid()), "host": host_busy_seconds()}
         server_threads_before = threads_cpu(pid)
         t_send = time.perf_counter()
-        schedule()
-        schedules = 1
-        for _ in range(50):
-            start_ = time.perf_counter()
-            call(base, "POST", "/_sandbox/clock/advance", {"seconds": advance_s}, timeout=3600)
-            s = time.perf_counter() - start_
-            p = call(base, "GET", f"/v1/projects/{pid_}", key=CHILD_KEY)["data"]
-            info = call(base, "GET", "/_sandbox/info")["data"]["counts"]
-            calls.append(("advance", start_, s, advance_s, p["status"]))
-            if p["status"] == "completed" and info["steps_pending"] == 0:
-                break
-            if p["status"] == "paused":
-                if p.get("pause_reason") != "quiet_hours":
-                    raise SystemExit(f"the send paused for {p.get('pause_reason')}: {p}")
-                schedule()
-                schedules += 1
-            advance_s = max(3600, math.ceil((recipients - info["messages_attempted"]
-                                             + info_before["messages_attempted"]) / rate) + STEPS_TAIL_SECONDS)
-        else:
-            raise SystemExit("the send did not complete within 50 advance calls")
+        schedules = drive_send(base, pid_, CHILD_KEY, recipients, rate,
+                               info_before["messages_attempted"], STEPS_TAIL_SECONDS, calls)
         # The advance waited for every attempt that fell due; a retry due later stays pending
         # until the clock passes it (the whole schedule is 84 sandbox seconds).
         start_ = time.perf_counter()

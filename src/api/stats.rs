@@ -151,31 +151,45 @@ fn params(q: &mut Query, now: i64, max_age: i64, filters: bool) -> Params {
     }
 }
 
+/// Parameters of the three range-and-scope endpoints.
+const FILTERED: &[&str] = &[
+    "startDate",
+    "endDate",
+    "organizationId",
+    "brandId",
+    "campaignId",
+];
+const ORG_ONLY: &[&str] = &["startDate", "endDate", "organizationId"];
+
+/// Reads the range and the scope (brand and campaign filters when `allowed` has them) and
+/// answers `f` of them.
+fn answer<T: serde::Serialize>(
+    req: &HttpRequest,
+    caller: &Caller,
+    state: &AppState,
+    allowed: &[&str],
+    f: impl FnOnce(&World, &Scope<'_>, DayRange) -> T,
+) -> ApiResult<HttpResponse> {
+    let mut q = Query::of(req, allowed);
+    let filters = allowed.contains(&"brandId");
+    let p = params(&mut q, state.sim.clock.now(), stats::MAX_AGE_DAYS, filters);
+    q.finish()?;
+    let range = p.range.map_err(date_error)?;
+    let world = state.sim.store.read();
+    let scope = Scope {
+        orgs: orgs(&world, caller, p.org.as_deref())?,
+        brand_id: p.brand.as_deref(),
+        campaign_id: p.campaign.as_deref(),
+    };
+    Ok(ok(f(&world, &scope, range)))
+}
+
 async fn message_stats(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::of(
-        &req,
-        &[
-            "startDate",
-            "endDate",
-            "organizationId",
-            "brandId",
-            "campaignId",
-        ],
-    );
-    let p = params(&mut q, state.sim.clock.now(), stats::MAX_AGE_DAYS, true);
-    q.finish()?;
-    let range = p.range.map_err(date_error)?;
-    let world = state.sim.store.read();
-    let scope = Scope {
-        orgs: orgs(&world, &caller, p.org.as_deref())?,
-        brand_id: p.brand.as_deref(),
-        campaign_id: p.campaign.as_deref(),
-    };
-    Ok(ok(usage::message_stats(&world, &scope, range)))
+    answer(&req, &caller, &state, FILTERED, usage::message_stats)
 }
 
 async fn ledger_usage(
@@ -183,26 +197,7 @@ async fn ledger_usage(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::of(
-        &req,
-        &[
-            "startDate",
-            "endDate",
-            "organizationId",
-            "brandId",
-            "campaignId",
-        ],
-    );
-    let p = params(&mut q, state.sim.clock.now(), stats::MAX_AGE_DAYS, true);
-    q.finish()?;
-    let range = p.range.map_err(date_error)?;
-    let world = state.sim.store.read();
-    let scope = Scope {
-        orgs: orgs(&world, &caller, p.org.as_deref())?,
-        brand_id: p.brand.as_deref(),
-        campaign_id: p.campaign.as_deref(),
-    };
-    Ok(ok(usage::ledger_usage(&world, &scope, range)))
+    answer(&req, &caller, &state, FILTERED, usage::ledger_usage)
 }
 
 async fn by_initiator(
@@ -210,17 +205,7 @@ async fn by_initiator(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut q = Query::of(&req, &["startDate", "endDate", "organizationId"]);
-    let p = params(&mut q, state.sim.clock.now(), stats::MAX_AGE_DAYS, false);
-    q.finish()?;
-    let range = p.range.map_err(date_error)?;
-    let world = state.sim.store.read();
-    let scope = Scope {
-        orgs: orgs(&world, &caller, p.org.as_deref())?,
-        brand_id: None,
-        campaign_id: None,
-    };
-    Ok(ok(usage::by_initiator(&world, &scope, range)))
+    answer(&req, &caller, &state, ORG_ONLY, usage::by_initiator)
 }
 
 async fn project_stats(

@@ -45,28 +45,17 @@ pub fn add(world: &mut World, seed: u64, start: Millis, scale: f64) {
         })
         .collect();
     for (campaign, org, brand, _, created) in &campaigns {
-        let Some(root) = tree::ancestors(world, org).last().map(|s| s.to_string()) else {
-            // A root org sends for itself only.
-            sends(
-                world,
-                &mut rng,
-                org,
-                campaign,
-                brand,
-                org,
-                first.max(day_of(*created)),
-                last,
-                scale,
-            );
-            continue;
-        };
+        // A client's agency (its root) sends for it some days; a root org sends for itself.
+        let agency = tree::ancestors(world, org)
+            .last()
+            .map_or_else(|| org.clone(), |s| s.to_string());
         sends(
             world,
             &mut rng,
             org,
             campaign,
             brand,
-            &root,
+            &agency,
             first.max(day_of(*created)),
             last,
             scale,

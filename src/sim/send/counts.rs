@@ -9,8 +9,8 @@ use crate::domain::time::Millis;
 use crate::store::stats::{day_of, status, MessageDelta};
 use crate::store::World;
 
-/// Recipient `idx` of run `seq` left at `at`.
-pub(super) fn left(world: &mut World, seq: u32, at: Millis) {
+/// Adds `count` messages of run `seq` with `status` to day `day`.
+fn add(world: &mut World, seq: u32, day: i64, status: usize, count: i64) {
     let run = &world.engine.runs[seq as usize];
     let (org, campaign, project) = (
         run.org_id.clone(),
@@ -21,11 +21,16 @@ pub(super) fn left(world: &mut World, seq: u32, at: Millis) {
         org_id: &org,
         campaign_id: campaign.as_deref(),
         project_id: project.as_deref(),
-        day: day_of(at),
-        status: status::SENDING,
-        count: 1,
+        day,
+        status,
+        count,
         cost_cents: 0.0,
     });
+}
+
+/// A message of run `seq` left at `at`.
+pub(super) fn left(world: &mut World, seq: u32, at: Millis) {
+    add(world, seq, day_of(at), status::SENDING, 1);
 }
 
 /// A message of run `seq` that left at `left_at` moved from status `from` to `to`, costing the
@@ -53,21 +58,7 @@ pub(super) fn moved(
 
 /// A reply to run `seq` arrived at `at`.
 pub(super) fn received(world: &mut World, seq: u32, at: Millis) {
-    let run = &world.engine.runs[seq as usize];
-    let (org, campaign, project) = (
-        run.org_id.clone(),
-        run.campaign_id.clone(),
-        run.project_id.clone(),
-    );
-    world.stats.message(MessageDelta {
-        org_id: &org,
-        campaign_id: campaign.as_deref(),
-        project_id: project.as_deref(),
-        day: day_of(at),
-        status: status::RECEIVED,
-        count: 1,
-        cost_cents: 0.0,
-    });
+    add(world, seq, day_of(at), status::RECEIVED, 1);
 }
 
 /// Run `seq` stopped at `at` with recipients left: they count as `unsent` or `on_hold`.
@@ -81,20 +72,7 @@ pub(super) fn hold(world: &mut World, seq: u32, at: Millis, held: Held) {
         Held::Unsent => status::UNSENT,
         Held::OnHold => status::ON_HOLD,
     };
-    let (org, campaign, project) = (
-        run.org_id.clone(),
-        run.campaign_id.clone(),
-        run.project_id.clone(),
-    );
-    world.stats.message(MessageDelta {
-        org_id: &org,
-        campaign_id: campaign.as_deref(),
-        project_id: project.as_deref(),
-        day: day_of(at),
-        status: st,
-        count: n,
-        cost_cents: 0.0,
-    });
+    add(world, seq, day_of(at), st, n);
     world.engine.runs[seq as usize].held_count = Some((day_of(at), st, n));
 }
 
