@@ -257,14 +257,18 @@ pub fn merge_defaults(world: &World, org_id: &str) -> BTreeMap<String, String> {
 /// The short link `{link}` renders to, on the project's tracking domain (or the sandbox's
 /// default one); `None` when link tracking is off.
 pub fn short_link_for(world: &World, p: &Project, code: &str) -> Option<String> {
+    link_domain(world, p).map(|domain| message::short_link(&domain, code))
+}
+
+/// The domain the project's short links use: its tracking domain, or the sandbox's default one;
+/// `None` when link tracking is off.
+pub fn link_domain(world: &World, p: &Project) -> Option<String> {
     p.link.enabled.then(|| {
-        let domain = p
-            .link
+        p.link
             .domain_id
             .as_deref()
             .and_then(|d| world.tracking_domains.get(d))
-            .map_or("l.example", |d| d.domain.as_str());
-        message::short_link(domain, code)
+            .map_or_else(|| "l.example".to_string(), |d| d.domain.clone())
     })
 }
 

@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult, Code};
 use crate::http::routes::Routes;
 use crate::http::{ok, respond, Body, Query};
 use crate::sim::projects::{
-    analysis_in_progress, check_org, merge_defaults, short_link_for, OrgChecks,
+    analysis_in_progress, check_org, link_domain, merge_defaults, short_link_for, OrgChecks,
 };
 use crate::sim::send;
 use crate::state::AppState;
@@ -216,15 +216,7 @@ async fn test_project(
                 sent_to: mask(&phone_from_u64(to)),
             });
         }
-        let link = p.link.enabled.then(|| RunLink {
-            domain: short_link_for(&world, &p, "x")
-                .and_then(|l| {
-                    l.strip_prefix("https://")
-                        .and_then(|r| r.strip_suffix("/x"))
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "l.example".into()),
-        });
+        let link = link_domain(&world, &p).map(|domain| RunLink { domain });
         let _ = send::start_single(
             &mut world,
             RunKind::Test,

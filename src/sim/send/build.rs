@@ -207,13 +207,7 @@ pub fn build(
         )
         .collect();
     run.payer_rates = payer_rates(world, &run.payers, run.mms);
-    let domain = p
-        .link
-        .domain_id
-        .as_deref()
-        .and_then(|d| world.tracking_domains.get(d))
-        .map_or("l.example".to_string(), |d| d.domain.clone());
-    run.link = p.link.enabled.then_some(RunLink { domain });
+    run.link = crate::sim::projects::link_domain(world, &p).map(|domain| RunLink { domain });
     let tpm = p
         .campaign_id
         .as_deref()
