@@ -1,26 +1,9 @@
-//! Money and what happened: ledger charges (negative amounts, per organization, at each org's own
-//! tier rate) and the event log that webhooks deliver from.
+//! Money and what happened: cent rounding and JavaScript numbers for amounts (the ledger's
+//! aggregates live in `store::stats`), and the events of the log that webhooks deliver from.
 
 use serde::{Deserialize, Serialize};
 
 use super::time::Millis;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LedgerEntry {
-    pub id: String,
-    /// The organization charged.
-    pub org_id: String,
-    /// The organization of the key whose request caused the charge.
-    pub initiating_org_id: String,
-    /// `carrier_lookup`, `sms`, `mms`.
-    pub kind: String,
-    pub quantity: u64,
-    /// Negative for charges, in cents.
-    pub amount_cents: f64,
-    pub created_at: Millis,
-    /// The list, project or message the charge is for.
-    pub reference_id: String,
-}
 
 /// An event as it is delivered and read: the body of its webhook (CONTRACT §10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -397,27 +397,9 @@ pub fn parse_link_code(seed: u64, code: &str) -> Option<(u32, u32)> {
     Some(((pair >> 32) as u32, pair as u32))
 }
 
-/// Why a run may not attempt its next message at `at`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stop {
-    /// The window closed (at this time).
-    QuietHours(Millis),
-    /// The brand's T-Mobile cap for the day is reached.
-    DailyCap,
-    /// The org itself has no balance.
-    FundsOwn,
-    /// An ancestor has no balance.
-    FundsAncestor,
-}
-
 /// The user agent of simulated clicks.
 pub const SIMULATED_USER_AGENT: &str =
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
-
-/// Whether `window` lets a message leave at `at`.
-pub fn window_allows(window: Option<Window>, at: Millis) -> bool {
-    window.is_none_or(|w| super::window::is_open(w, at))
-}
 
 #[cfg(test)]
 mod tests {

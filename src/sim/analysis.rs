@@ -133,7 +133,6 @@ pub fn start(
             kind: "carrier_lookup",
             event_type: "lookup",
             quantity: pending,
-            reference_id: list_id,
             project_id: None,
             campaign_id: None,
             brand_id: None,

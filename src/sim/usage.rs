@@ -47,9 +47,9 @@ impl Scope<'_> {
             return self.keeps_campaign(world, key.campaign_id.as_deref());
         }
         if let Some(b) = self.brand_id {
+            // A line of the brand itself (a fee), or of one of its campaigns.
             return key.brand_id.as_deref() == Some(b)
-                || self.keeps_campaign(world, key.campaign_id.as_deref())
-                    && key.campaign_id.is_some();
+                || self.keeps_campaign(world, key.campaign_id.as_deref());
         }
         true
     }

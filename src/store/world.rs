@@ -30,8 +30,6 @@ pub struct Charge<'a> {
     /// What happened: `message_delivered`, `lookup`.
     pub event_type: &'a str,
     pub quantity: u64,
-    /// The list, project or message the charge is for.
-    pub reference_id: &'a str,
     /// The project whose `actual_cost` this adds to, if any.
     pub project_id: Option<&'a str>,
     pub campaign_id: Option<&'a str>,
@@ -185,7 +183,6 @@ impl World {
                 unit,
             );
         }
-        let _ = c.reference_id;
         own
     }
 

@@ -52,10 +52,6 @@ pub(super) fn bill_run(world: &mut World, seq: u32, at: Millis) {
     }
     let org = run.org_id.clone();
     let initiator = run.initiating_org_id.clone();
-    let reference = run
-        .project_id
-        .clone()
-        .unwrap_or_else(|| run.explicit.first().map_or(String::new(), |e| e.id.clone()));
     let mms = run.mms;
     let project = run.project_id.clone();
     let campaign = run.campaign_id.clone();
@@ -73,7 +69,6 @@ pub(super) fn bill_run(world: &mut World, seq: u32, at: Millis) {
             kind: if mms { "mms" } else { "sms" },
             event_type: "message_delivered",
             quantity: parts,
-            reference_id: &reference,
             project_id: project.as_deref(),
             campaign_id: campaign.as_deref(),
             brand_id: brand.as_deref(),
