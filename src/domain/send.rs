@@ -200,6 +200,8 @@ pub struct SendRun {
     pub recipients: Vec<Recipient>,
     /// The next recipient to attempt.
     pub next: usize,
+    /// Recipients skipped at attempt time (opted out since the run was built); all before `next`.
+    pub skipped: usize,
     pub state: RunState,
     pub per_minute: f64,
     /// The sending window (broadcasts only).
@@ -237,12 +239,15 @@ impl SendRun {
         }
     }
 
-    /// Recipients not attempted and not skipped.
+    /// Recipients not attempted yet (skips happen only at attempt time, so none of these is
+    /// skipped).
     pub fn remaining(&self) -> usize {
-        self.recipients[self.next.min(self.recipients.len())..]
-            .iter()
-            .filter(|r| !r.has(flag::SKIPPED))
-            .count()
+        self.recipients.len().saturating_sub(self.next)
+    }
+
+    /// Recipients the send is for: everyone but those skipped at attempt time.
+    pub fn audience(&self) -> usize {
+        self.recipients.len() - self.skipped
     }
 }
 

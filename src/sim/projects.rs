@@ -217,11 +217,7 @@ pub fn estimate(world: &World, p: &Project) -> (u64, u32, f64) {
         .map(|&seq| &world.engine.runs[seq as usize])
         .filter(|_| begun);
     let recipients = match run {
-        Some(run) => run
-            .recipients
-            .iter()
-            .filter(|r| !r.has(crate::domain::send::flag::SKIPPED))
-            .count() as u64,
+        Some(run) => run.audience() as u64,
         None => audience(
             world,
             &p.org_id,

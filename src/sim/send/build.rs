@@ -176,6 +176,7 @@ pub fn build(
             explicit: Vec::new(),
             recipients: Vec::new(),
             next: 0,
+            skipped: 0,
             state: RunState::Done,
             per_minute: send::DEFAULT_PER_MINUTE,
             window: None,

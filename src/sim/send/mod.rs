@@ -219,6 +219,7 @@ fn attempt(world: &mut World, seq: u32, at: Millis) {
     if run.kind != RunKind::Reply && world.is_opted_out(&run.org_id, r.phone) {
         let run = &mut world.engine.runs[seq as usize];
         run.recipients[idx].flags |= flag::SKIPPED;
+        run.skipped += 1;
         run.next += 1;
         if run.next >= run.recipients.len() {
             finish(world, seq, at);

@@ -113,6 +113,7 @@ pub fn start_single(
         explicit,
         recipients,
         next: 0,
+        skipped: 0,
         state: RunState::Sending {
             start: now,
             count: 0,
