@@ -183,6 +183,58 @@ def sending_setup(base):
     raise SystemExit("the child org has no non-metered campaign with a free active 10DLC number")
 
 
+def host_busy_seconds():
+    """CPU seconds the whole machine has spent busy (every core, every process; /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def import_sample(base, org, sample, list_name, key=CHILD_KEY):
+    """Imports the hosted `sample` (by its presigned URL) into `org`, advancing the manual clock a
+    minute at a time until the list is ready. Returns (list_id, detail, seconds, advances); the
+    seconds run from the import call (the sample is generated before it, on first download)."""
+    import time
+    import urllib.request
+
+    files = call(base, "GET", "/_sandbox/files")["data"]
+    url = next(f["url"] for f in files if f["name"] == sample)
+    urllib.request.urlopen(url, timeout=300).read()
+    t0 = time.perf_counter()
+    list_id = call(base, "POST", "/v1/contact-lists/import",
+                   {"source_url": url, "list_name": list_name, "phone_column": "phone",
+                    "organization_id": org}, key)["data"]["list_id"]
+    advances = 0
+    while True:
+        detail = call(base, "GET", f"/v1/contact-lists/{list_id}", key=key)["data"]
+        if detail["import"]["status"] in ("ready", "failed"):
+            break
+        call(base, "POST", "/_sandbox/clock/advance", {"seconds": 60})
+        advances += 1
+    seconds = time.perf_counter() - t0
+    if detail["import"]["status"] != "ready":
+        raise SystemExit(f"import failed: {detail['import']}")
+    return list_id, detail, seconds, advances
+
+
+def create_project(base, org, campaign, number, list_id, name, text, link=False, key=CHILD_KEY):
+    """A broadcast over `list_id` from `number` of `campaign` (as `sending_setup` returns them),
+    with link tracking (`{link}` appended) when `link`. Returns (project, seconds, the message
+    text as sent)."""
+    body = {"organization_id": org, "brand_id": campaign["brand_id"], "campaign_id": campaign["id"],
+            "phone_number_ids": [number["id"]], "contact_list_ids": [list_id], "name": name,
+            "protocol": "sms", "message_text": text}
+    if link:
+        domains = call(base, "GET", "/v1/tracking-domains", key=key)["data"]
+        body["message_text"] = text + " {link}"
+        body.update({"link_tracking_enabled": True,
+                     "link_tracking_destination_url": "https://vote.example.org/find",
+                     "link_tracking_domain_id": domains[0]["id"]})
+    created, seconds = timed_call(base, "POST", "/v1/projects", body, key)
+    return created["data"], seconds, body["message_text"]
+
+
 def drive_send(base, project_id, key, recipients, rate, attempted_before, tail_seconds, calls,
                timeout=3600):
     """Schedules `project_id` now and advances the manual clock until it is `completed` with no

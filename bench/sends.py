@@ -49,10 +49,8 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
-from benchlib import (CHILD_KEY, drive_send, call, latency_summary, mb, reset_peak, run_load, sending_setup, status_kb,
-                      timed_call)
+from benchlib import (CHILD_KEY, create_project, drive_send, import_sample, call, latency_summary, mb, reset_peak, run_load, sending_setup, status_kb)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_START = "2026-11-03T18:00:00Z"
@@ -121,40 +119,15 @@ def main():
         load_at_start = os.getloadavg()[0]
 
         # --- the list ----------------------------------------------------------------------
-        files = call(base, "GET", "/_sandbox/files")["data"]
-        url = next(f["url"] for f in files if f["name"] == args.sample)
-        urllib.request.urlopen(url, timeout=300).read()  # the sample is generated on first download
         org, campaign, number = sending_setup(base)
-        t0 = time.perf_counter()
-        list_id = call(base, "POST", "/v1/contact-lists/import",
-                       {"source_url": url, "list_name": "sends bench", "phone_column": "phone",
-                        "organization_id": org}, CHILD_KEY)["data"]["list_id"]
-        import_advances = 0
-        while True:
-            detail = call(base, "GET", f"/v1/contact-lists/{list_id}", key=CHILD_KEY)["data"]
-            if detail["import"]["status"] in ("ready", "failed"):
-                break
-            call(base, "POST", "/_sandbox/clock/advance", {"seconds": 60})
-            import_advances += 1
-        import_s = time.perf_counter() - t0
-        if detail["import"]["status"] != "ready":
-            raise SystemExit(f"import failed: {detail['import']}")
+        list_id, detail, import_s, import_advances = import_sample(base, org, args.sample, "sends bench")
         contacts = detail["import"]["clean_contacts"]
 
         # --- the project ---------------------------------------------------------------------
         text = ("Polls close at 7:30pm. Find your polling place." if args.plain
                 else "Hi {first_name|there}, polls close at 7:30pm.")
-        body = {"organization_id": org, "brand_id": campaign["brand_id"], "campaign_id": campaign["id"],
-                "phone_number_ids": [number["id"]], "contact_list_ids": [list_id], "name": "Sends bench",
-                "protocol": "sms", "message_text": text}
-        if args.link:
-            domains = call(base, "GET", "/v1/tracking-domains", key=CHILD_KEY)["data"]
-            body["message_text"] = text + " {link}"
-            body.update({"link_tracking_enabled": True,
-                         "link_tracking_destination_url": "https://vote.example.org/find",
-                         "link_tracking_domain_id": domains[0]["id"]})
-        created, create_s = timed_call(base, "POST", "/v1/projects", body, CHILD_KEY)
-        project = created["data"]
+        project, create_s, message_text = create_project(base, org, campaign, number, list_id, "Sends bench", text,
+                                           link=args.link)
         pid_ = project["id"]
         recipients = project.get("total_recipients", contacts)
 
@@ -228,7 +201,7 @@ def main():
             "sample": args.sample,
             "send_rate_per_second": rate,
             "send_rate_flag": args.send_rate,
-            "message_text": body["message_text"],
+            "message_text": message_text,
             "merge_tags": not args.plain,
             "link_tracking": args.link,
             "campaign_id": campaign["id"],
@@ -271,7 +244,7 @@ def main():
             json.dump(result, f, indent=2)
 
         m = result["metrics"] or {}
-        print(f"{recipients} recipients, {rate:g} msg/s (sandbox), text {body['message_text']!r}")
+        print(f"{recipients} recipients, {rate:g} msg/s (sandbox), text {message_text!r}")
         print(f"import {import_s:.2f} s; create project {create_s * 1000:.1f} ms")
         print(f"send: {schedules} schedule call(s), {result['advance_calls']} advance call(s):")
         for (w, _, s, adv, st) in calls:

@@ -55,7 +55,6 @@ import argparse
 import datetime
 import http.client
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -64,14 +63,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
-from benchlib import call, mb, pct, status_kb
+from benchlib import (CHILD_KEY, call, cpu_seconds, create_project, drive_send, host_busy_seconds,
+                      import_sample, mb, pct, sending_setup, status_kb)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_START = "2026-11-03T18:00:00Z"
 ROOT_KEY = "pc_test_SandboxRootKey0000000000"
-CHILD_KEY = "pc_test_SandboxChildKey000000000"
 GOAL_MESSAGES = 10_000_000
 GOAL_P99_MS = 2.0
 MAX_AGE_DAYS = 180
@@ -81,52 +79,10 @@ SEND_RATE = 60.0  # the engine's rate for a campaign that is not carrier-metered
 STEPS_TAIL_SECONDS = 3 * 3600  # receipts, replies and clicks after the last attempt
 
 
-# --- shared-style helpers (kept here: benchlib is being edited elsewhere) -------------------------
-
-def cpu_seconds(pid):
-    """User + system CPU time of process `pid` so far (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def busy_seconds():
-    """CPU time the whole machine spent busy so far (all cores), from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 def own_seconds():
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
 
-
-def sending_setup(base):
-    """A non-metered 10DLC campaign of the child key's org with a free active number:
-    (org, campaign, number), as tests/api/sends.rs `sending_setup` finds it."""
-    keys = call(base, "GET", "/_sandbox/keys")["data"]
-    org = next(k["organization_id"] for k in keys if k["key"] == CHILD_KEY)
-    campaigns = call(base, "GET", f"/v1/campaigns?organization_id={org}", key=CHILD_KEY)["data"]
-    numbers = call(base, "GET", "/v1/phone-numbers?channel=10dlc", key=CHILD_KEY)["data"]
-    held = set()
-    for p in call(base, "GET", "/v1/projects", key=CHILD_KEY)["data"]:
-        if p["status"] in ("scheduled", "sending", "paused"):
-            held.update(call(base, "GET", f"/v1/projects/{p['id']}", key=CHILD_KEY)["data"]["phone_number_ids"])
-    for c in campaigns:
-        if c["org_id"] != org:
-            continue
-        if call(base, "GET", f"/v1/campaigns/{c['id']}/throughput", key=CHILD_KEY)["data"]["carrier_metered"]:
-            continue
-        free = [n for n in numbers if n["campaign_id"] == c["id"] and n["org_id"] == org
-                and n["status"] == "active" and n["id"] not in held]
-        if free:
-            return org, c, free[0]
-    raise SystemExit("the child org has no non-metered campaign with a free active 10DLC number")
-
-
-# --- the load --------------------------------------------------------------------------------------
 
 def run_requests(port, path, n, start_at=None):
     """`n` GETs of `path` on one keep-alive connection, back to back: (t0, t1, [ms], [status],
@@ -300,7 +256,7 @@ def measure_one(port, pid, path, args):
     machine used meanwhile (neither the server nor this script and its clients), as a share of
     all cores: other work skews the numbers, see the README."""
     run_requests(port, path, args.warmup)
-    t, busy, own, srv = time.perf_counter(), busy_seconds(), own_seconds(), cpu_seconds(pid)
+    t, busy, own, srv = time.perf_counter(), host_busy_seconds(), own_seconds(), cpu_seconds(pid)
     seq = measure(port, pid, path, args.requests, 1)
     if args.client == "wrk":
         conc = measure_wrk(port, pid, path, args.seconds, args.conns)
@@ -308,7 +264,7 @@ def measure_one(port, pid, path, args):
     else:
         conc = measure(port, pid, path, args.requests, args.conns)
     wall = time.perf_counter() - t
-    foreign = (busy_seconds() - busy) - (own_seconds() - own) - (cpu_seconds(pid) - srv)
+    foreign = (host_busy_seconds() - busy) - (own_seconds() - own) - (cpu_seconds(pid) - srv)
     return {"sequential": seq, "concurrent": conc,
             "other_cpu_pct": round(max(0.0, foreign) / (wall * os.cpu_count()) * 100, 1)}
 
@@ -377,60 +333,22 @@ def start_server(binary, scale):
 def send_million(base):
     """Imports contacts-1m.csv into the child key's org and sends it to completion (see
     bench/sends.py); returns what it did."""
-    files = call(base, "GET", "/_sandbox/files")["data"]
-    url = next(f["url"] for f in files if f["name"] == "contacts-1m.csv")
-    urllib.request.urlopen(url, timeout=300).read()  # generated on first download
     org, campaign, number = sending_setup(base)
-    t0 = time.perf_counter()
-    list_id = call(base, "POST", "/v1/contact-lists/import",
-                   {"source_url": url, "list_name": "stats bench", "phone_column": "phone",
-                    "organization_id": org}, CHILD_KEY)["data"]["list_id"]
-    while True:
-        detail = call(base, "GET", f"/v1/contact-lists/{list_id}", key=CHILD_KEY)["data"]
-        if detail["import"]["status"] in ("ready", "failed"):
-            break
-        call(base, "POST", "/_sandbox/clock/advance", {"seconds": 60})
-    if detail["import"]["status"] != "ready":
-        raise SystemExit(f"import failed: {detail['import']}")
-    import_s = time.perf_counter() - t0
-    project = call(base, "POST", "/v1/projects",
-                   {"organization_id": org, "brand_id": campaign["brand_id"], "campaign_id": campaign["id"],
-                    "phone_number_ids": [number["id"]], "contact_list_ids": [list_id], "name": "Stats bench",
-                    "protocol": "sms", "message_text": "Hi {first_name|there}, polls close at 7:30pm."},
-                   CHILD_KEY)["data"]
+    list_id, detail, import_s, _ = import_sample(base, org, "contacts-1m.csv", "stats bench")
+    project, _, _ = create_project(base, org, campaign, number, list_id, "Stats bench",
+                                "Hi {first_name|there}, polls close at 7:30pm.")
     pid_ = project["id"]
     recipients = project.get("total_recipients") or detail["import"]["clean_contacts"]
     before = call(base, "GET", "/_sandbox/info")["data"]["counts"]
-
-    def schedule():
-        now = call(base, "GET", "/_sandbox/clock")["data"]["now"]
-        call(base, "POST", f"/v1/projects/{pid_}/schedule",
-             {"scheduled_at": now, "scheduled_timezone": "America/New_York"}, CHILD_KEY)
-
     t0 = time.perf_counter()
-    schedule()
-    advance_s = math.ceil(recipients / SEND_RATE) + STEPS_TAIL_SECONDS
-    calls = 1
-    for _ in range(50):
-        call(base, "POST", "/_sandbox/clock/advance", {"seconds": advance_s}, timeout=600)
-        p = call(base, "GET", f"/v1/projects/{pid_}", key=CHILD_KEY)["data"]
-        info = call(base, "GET", "/_sandbox/info")["data"]["counts"]
-        calls += 1
-        if p["status"] == "completed" and info["steps_pending"] == 0:
-            break
-        if p["status"] == "paused":
-            if p.get("pause_reason") != "quiet_hours":
-                raise SystemExit(f"the send paused for {p.get('pause_reason')}")
-            schedule()
-            calls += 1
-        left = recipients - (info["messages_attempted"] - before["messages_attempted"])
-        advance_s = max(3600, math.ceil(left / SEND_RATE) + STEPS_TAIL_SECONDS)
-    else:
-        raise SystemExit("the send did not complete within 50 advance calls")
+    calls = []
+    drive_send(base, pid_, CHILD_KEY, recipients, SEND_RATE, before["messages_attempted"],
+               STEPS_TAIL_SECONDS, calls, timeout=600)
     send_s = time.perf_counter() - t0
+    p = call(base, "GET", f"/v1/projects/{pid_}", key=CHILD_KEY)["data"]
     after = call(base, "GET", "/_sandbox/info")["data"]["counts"]
     return {"organization_id": org, "campaign_id": campaign["id"], "project_id": pid_, "recipients": recipients,
-            "import_s": round(import_s, 2), "send_wall_s": round(send_s, 2), "calls": calls,
+            "import_s": round(import_s, 2), "send_wall_s": round(send_s, 2), "calls": len(calls),
             "messages_attempted": after["messages_attempted"] - before["messages_attempted"],
             "events": after["events"] - before["events"], "project_status": p["status"]}
 

@@ -65,9 +65,8 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
-from benchlib import (CHILD_KEY, drive_send, call, cpu_seconds, latency_summary, mb, pct, reset_peak, run_load,
+from benchlib import (CHILD_KEY, create_project, drive_send, host_busy_seconds, import_sample, call, cpu_seconds, latency_summary, mb, pct, reset_peak, run_load,
                       sending_setup, status_kb)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -317,14 +316,6 @@ def threads_cpu(pid):
     return out
 
 
-def host_busy_seconds():
-    """CPU seconds the whole machine has spent busy (every core, every process; /proc/stat)."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + v[4]  # idle + iowait
-    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 def stalls(samples, t_send, calls, over_ms):
     """The load requests slower than `over_ms`: when (s after the schedule call), how long, on
     which connection, during which call."""
@@ -445,34 +436,11 @@ def main():
         load_at_start = os.getloadavg()[0]
 
         # --- the list and the project (as bench/sends.py) --------------------------------------
-        files = call(base, "GET", "/_sandbox/files")["data"]
-        url = next(f["url"] for f in files if f["name"] == args.sample)
-        urllib.request.urlopen(url, timeout=300).read()  # the sample is generated on first download
         org, campaign, number = sending_setup(base)
-        t0 = time.perf_counter()
-        list_id = call(base, "POST", "/v1/contact-lists/import",
-                       {"source_url": url, "list_name": "webhooks bench", "phone_column": "phone",
-                        "organization_id": org}, CHILD_KEY)["data"]["list_id"]
-        while True:
-            detail = call(base, "GET", f"/v1/contact-lists/{list_id}", key=CHILD_KEY)["data"]
-            if detail["import"]["status"] in ("ready", "failed"):
-                break
-            call(base, "POST", "/_sandbox/clock/advance", {"seconds": 60})
-        import_s = time.perf_counter() - t0
-        if detail["import"]["status"] != "ready":
-            raise SystemExit(f"import failed: {detail['import']}")
+        list_id, detail, import_s, _ = import_sample(base, org, args.sample, "webhooks bench")
         contacts = detail["import"]["clean_contacts"]
-        text = "Hi {first_name|there}, polls close at 7:30pm."
-        body = {"organization_id": org, "brand_id": campaign["brand_id"], "campaign_id": campaign["id"],
-                "phone_number_ids": [number["id"]], "contact_list_ids": [list_id], "name": "Webhooks bench",
-                "protocol": "sms", "message_text": text}
-        if args.link:
-            domains = call(base, "GET", "/v1/tracking-domains", key=CHILD_KEY)["data"]
-            body["message_text"] = text + " {link}"
-            body.update({"link_tracking_enabled": True,
-                         "link_tracking_destination_url": "https://vote.example.org/find",
-                         "link_tracking_domain_id": domains[0]["id"]})
-        project = call(base, "POST", "/v1/projects", body, CHILD_KEY)["data"]
+        project, _, message_text = create_project(base, org, campaign, number, list_id, "Webhooks bench",
+                                    "Hi {first_name|there}, polls close at 7:30pm.", link=args.link)
         pid_ = project["id"]
         recipients = project.get("total_recipients", contacts)
 
@@ -624,7 +592,7 @@ def main():
             "endpoints": args.endpoints,
             "receiver_capacity": capacity,
             "send_rate_per_second": rate,
-            "message_text": body["message_text"],
+            "message_text": message_text,
             "link_tracking": args.link,
             "recipients": recipients,
             "import_s": round(import_s, 3),
